@@ -1,0 +1,132 @@
+"""Builds the Bot and Dispatcher from configuration and runs them: long polling, or a webhook.
+
+Wiring happens here and only here: the engine, Redis, FSM storage, middlewares and routers are
+created inside the running loop and passed in (Dispatcher data and constructor arguments).
+"""
+
+from __future__ import annotations
+
+import asyncio
+import contextlib
+import logging
+
+import redis.asyncio as aioredis
+from aiogram import Bot, Dispatcher
+from aiogram.client.default import DefaultBotProperties
+from aiogram.client.session.aiohttp import AiohttpSession
+from aiogram.client.telegram import TelegramAPIServer
+from aiogram.enums import ParseMode
+from aiogram.fsm.storage.base import DefaultKeyBuilder
+from aiogram.fsm.storage.redis import RedisEventIsolation, RedisStorage
+from aiogram.webhook.aiohttp_server import SimpleRequestHandler
+from sqlalchemy.ext.asyncio import AsyncSession, async_sessionmaker
+
+from bot import errors
+from bot.commands import set_default_menus
+from bot.i18n import get_i18n
+from bot.middlewares.dedupe import UpdateDedupeMiddleware
+from bot.middlewares.i18n import ActorI18nMiddleware
+from bot.middlewares.observe import ObserveMiddleware
+from bot.middlewares.uow import UnitOfWorkMiddleware
+from bot.middlewares.user import UserMiddleware
+from bot.routers import build_routers
+from bot.web import WEBHOOK_PATH, build_web_app, serve, shutdown
+from domain.config import Settings
+from domain.db import make_engine, make_sessionmaker
+
+log = logging.getLogger("edubot.bot")
+
+
+class RedisAttemptCounter:
+    """Counts attempts per key in a fixed window (INCR + EXPIRE)."""
+
+    def __init__(self, redis: aioredis.Redis) -> None:
+        self.redis = redis
+
+    async def hit(self, key: str, window_seconds: int) -> int:
+        full = f"edubot:attempts:{key}"
+        count = int(await self.redis.incr(full))
+        if count == 1:
+            await self.redis.expire(full, window_seconds)
+        return count
+
+
+def build_bot(settings: Settings) -> Bot:
+    session = AiohttpSession(api=TelegramAPIServer.from_base(settings.telegram_api_url))
+    return Bot(token=settings.token(), session=session, default=DefaultBotProperties(parse_mode=ParseMode.HTML))
+
+
+def build_dispatcher(
+    sessionmaker: async_sessionmaker[AsyncSession], redis: aioredis.Redis, settings: Settings
+) -> Dispatcher:
+    storage = RedisStorage(redis, key_builder=DefaultKeyBuilder(with_bot_id=True))
+    dp = Dispatcher(
+        storage=storage,
+        events_isolation=RedisEventIsolation(redis),
+        settings=settings,
+        attempts=RedisAttemptCounter(redis),
+        redis=redis,
+    )
+    # Outer middlewares on every update, in this order.
+    dp.update.outer_middleware(ObserveMiddleware())
+    dp.update.outer_middleware(UnitOfWorkMiddleware(sessionmaker))
+    dp.update.outer_middleware(UpdateDedupeMiddleware())
+    dp.update.outer_middleware(UserMiddleware())
+    dp.update.outer_middleware(ActorI18nMiddleware(get_i18n()))
+    dp.include_router(errors.router)
+    for router in build_routers():
+        dp.include_router(router)
+    return dp
+
+
+async def run_bot(settings: Settings, stop: asyncio.Event) -> None:
+    """Run until ``stop`` is set."""
+    db_url, redis_url = settings.require_services()
+    engine = make_engine(db_url, pool_size=settings.db_pool_size, application_name="edubot-bot")
+    redis = aioredis.Redis.from_url(redis_url)
+    bot = build_bot(settings)
+    dp = build_dispatcher(make_sessionmaker(engine), redis, settings)
+    app = build_web_app(engine, redis)
+    allowed = dp.resolve_used_update_types()
+    webhook = settings.webhook_url
+    if webhook:
+        assert settings.webhook_secret is not None
+        SimpleRequestHandler(
+            dispatcher=dp,
+            bot=bot,
+            secret_token=settings.webhook_secret.get_secret_value(),
+            handle_in_background=False,
+        ).register(app, path=WEBHOOK_PATH)
+    runner = await serve(app, settings.http_host, settings.http_port)
+    try:
+        me = await bot.get_me()
+        log.info("bot started", extra={"username": me.username, "mode": "webhook" if webhook else "polling"})
+        await set_default_menus(bot)
+        if webhook:
+            await bot.set_webhook(
+                url=webhook + WEBHOOK_PATH,
+                secret_token=settings.webhook_secret.get_secret_value() if settings.webhook_secret else None,
+                allowed_updates=allowed,
+            )
+            await stop.wait()
+        else:
+            await bot.delete_webhook(drop_pending_updates=False)
+            polling = asyncio.create_task(
+                dp.start_polling(bot, handle_signals=False, close_bot_session=False, allowed_updates=allowed)
+            )
+            stopper = asyncio.create_task(stop.wait())
+            done, _ = await asyncio.wait({polling, stopper}, return_when=asyncio.FIRST_COMPLETED)
+            if polling not in done:
+                with contextlib.suppress(RuntimeError):
+                    await dp.stop_polling()
+                await polling
+            stopper.cancel()
+            if polling in done and polling.exception() is not None:
+                raise polling.exception()  # type: ignore[misc]
+    finally:
+        await shutdown(runner)
+        await dp.storage.close()
+        await bot.session.close()
+        await redis.aclose()
+        await engine.dispose()
+        log.info("bot stopped")

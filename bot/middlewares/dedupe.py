@@ -1,0 +1,45 @@
+"""Update dedupe: an update_id already handled by this bot is skipped.
+
+The row is written in the update's own transaction: if handling fails, the row rolls back with
+everything else and a redelivery is handled afresh; two deliveries at once serialize on the key.
+"""
+
+from __future__ import annotations
+
+import logging
+from collections.abc import Awaitable, Callable
+from typing import Any
+
+from aiogram import BaseMiddleware
+from aiogram.types import TelegramObject, Update
+from sqlalchemy.dialects.postgresql import insert
+from sqlalchemy.ext.asyncio import AsyncSession
+
+from domain.model.ops import ProcessedUpdate
+
+log = logging.getLogger("edubot.update")
+
+
+class UpdateDedupeMiddleware(BaseMiddleware):
+    async def __call__(
+        self,
+        handler: Callable[[TelegramObject, dict[str, Any]], Awaitable[Any]],
+        event: TelegramObject,
+        data: dict[str, Any],
+    ) -> Any:
+        assert isinstance(event, Update)
+        session: AsyncSession = data["session"]
+        bot_id = data["bot"].id
+        fresh = (
+            await session.execute(
+                insert(ProcessedUpdate)
+                .values(bot_id=bot_id, update_id=event.update_id)
+                .on_conflict_do_nothing()
+                .returning(ProcessedUpdate.update_id)
+            )
+        ).scalar_one_or_none()
+        if fresh is None:
+            data["duplicate_update"] = True
+            log.info("duplicate update skipped", extra={"update_id": event.update_id})
+            return None
+        return await handler(event, data)

@@ -1,0 +1,32 @@
+"""Append a row to the audit log in the caller's transaction (the table refuses changes afterwards)."""
+
+from __future__ import annotations
+
+from typing import Any
+
+from sqlalchemy import insert
+from sqlalchemy.ext.asyncio import AsyncSession
+
+from domain.model.ops import AuditLog
+
+
+async def record(
+    session: AsyncSession,
+    action: str,
+    *,
+    org_id: int | None,
+    actor_user_id: int | None,
+    entity: str = "",
+    entity_id: object = None,
+    **data: Any,
+) -> None:
+    await session.execute(
+        insert(AuditLog).values(
+            action=action,
+            org_id=org_id,
+            actor_user_id=actor_user_id,
+            entity=entity,
+            entity_id=None if entity_id is None else str(entity_id),
+            data=data,
+        )
+    )

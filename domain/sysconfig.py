@@ -1,0 +1,59 @@
+"""Per-organization system configuration: the keys, their defaults and descriptions.
+
+New organizations get every key seeded; a key added later reads its default until an admin sets it.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+from typing import Any
+
+from sqlalchemy import select
+from sqlalchemy.dialects.postgresql import insert
+from sqlalchemy.ext.asyncio import AsyncSession
+
+from domain.model.org import SystemConfig
+
+
+@dataclass(frozen=True)
+class ConfigKey:
+    key: str
+    default: Any
+    description: str
+
+
+KEYS: dict[str, ConfigKey] = {
+    k.key: k
+    for k in (
+        ConfigKey("exam.grace_period_minutes", 5, "minutes after an attempt's duration before it is auto-submitted"),
+        ConfigKey("exam.review_after_close", True, "show students the review of wrong answers only after the window"),
+        ConfigKey("leaderboard.size", 10, "entries on a leaderboard"),
+        ConfigKey("upload.answer_max_mb", 5, "largest answer-sheet page a student may send (MB)"),
+        ConfigKey("upload.answer_types", ["image/jpeg", "image/png", "application/pdf"], "answer-sheet file types"),
+        ConfigKey("upload.sheet_max_mb", 20, "largest roster, marks or question-bank file (MB)"),
+        ConfigKey("invite.ttl_days", 7, "days an invite stays valid"),
+        ConfigKey("invite.max_attempts_per_hour", 10, "wrong invite codes a user may try per hour"),
+        ConfigKey("parents.max_per_student", 4, "parents who may link to one student"),
+        ConfigKey("sla.reminders", [0.5, 0.9], "fractions of working time at which the evaluator is reminded"),
+        ConfigKey("notifications.quiet_hours", None, "default quiet hours [start, end] in local time, or none"),
+        ConfigKey("attainment.threshold_pct", 60, "a student attains a CO at or above this score (%)"),
+        ConfigKey("attainment.levels_pct", [50, 60, 70], "attainment % needed for levels 1, 2, 3"),
+        ConfigKey("attainment.weights", {"CIE": 0.3, "SEE": 0.7}, "weights of the components in direct attainment"),
+        ConfigKey("attainment.direct_weight", 0.8, "weight of direct attainment when a survey exists"),
+        ConfigKey("attainment.target_level", 2, "target CO level drawn on charts"),
+    )
+}
+
+
+async def seed(session: AsyncSession, org_id: int) -> None:
+    rows = [{"org_id": org_id, "key": k.key, "value": k.default, "description": k.description} for k in KEYS.values()]
+    await session.execute(insert(SystemConfig).values(rows).on_conflict_do_nothing())
+
+
+async def get(session: AsyncSession, org_id: int, key: str) -> Any:
+    value = (
+        await session.execute(select(SystemConfig.value).where(SystemConfig.org_id == org_id, SystemConfig.key == key))
+    ).scalar_one_or_none()
+    if value is None:
+        return KEYS[key].default
+    return value

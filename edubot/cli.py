@@ -1,0 +1,316 @@
+"""The `edubot` command: run the product, its parts, migrations and operator tasks.
+
+Each command only translates: it reads options, resolves the services, calls one function, and
+prints the outcome. Errors meant for the operator are one sentence on stderr, never a traceback.
+"""
+
+from __future__ import annotations
+
+import asyncio
+import os
+import signal
+import subprocess
+import sys
+import time
+from collections.abc import Awaitable, Callable
+from typing import Annotated, TypeVar
+
+import typer
+
+from domain.config import Settings, load_settings
+from domain.errors import DomainError, EdubotError
+from edubot.logs import setup_logging
+from edubot.services import resolved
+
+app = typer.Typer(
+    name="edubot",
+    help="edubot: a school's assessment work in Telegram: exams, marks, attainment, results, evaluations.",
+    no_args_is_help=True,
+    add_completion=False,
+    pretty_exceptions_enable=False,
+)
+org_app = typer.Typer(help="Organizations (schools).", no_args_is_help=True)
+invite_app = typer.Typer(help="Invite links made from the command line.", no_args_is_help=True)
+app.add_typer(org_app, name="org")
+app.add_typer(invite_app, name="invite")
+
+T = TypeVar("T")
+
+
+def _fail(message: str, code: int = 2) -> typer.Exit:
+    typer.echo(f"edubot: {message}", err=True)
+    return typer.Exit(code)
+
+
+def _settings() -> Settings:
+    try:
+        settings = load_settings()
+    except EdubotError as err:
+        raise _fail(str(err)) from None
+    setup_logging(settings.log_level, settings.log_format)
+    return settings
+
+
+def _run_async(factory: Callable[[asyncio.Event], Awaitable[T]]) -> T:
+    """Run a coroutine until it ends or SIGINT/SIGTERM asks it to stop (through the event)."""
+
+    async def main() -> T:
+        stop = asyncio.Event()
+        loop = asyncio.get_running_loop()
+        for sig in (signal.SIGINT, signal.SIGTERM):
+            loop.add_signal_handler(sig, stop.set)
+        return await factory(stop)
+
+    try:
+        return asyncio.run(main())
+    except DomainError as err:
+        raise _fail(str(err), 1) from None
+    except EdubotError as err:
+        raise _fail(str(err)) from None
+
+
+def _migrate(settings: Settings) -> None:
+    from edubot.migrate import upgrade
+
+    db_url, _ = settings.require_services()
+    started = time.monotonic()
+    upgrade(db_url)
+    typer.echo(f"database is at the newest schema ({time.monotonic() - started:.1f} s)", err=True)
+
+
+@app.command()
+def run() -> None:
+    """Bot, workers and scheduler together on this machine (embedded PostgreSQL and Redis unless configured)."""
+    from edubot.supervisor import Child, Supervisor, edubot_command
+
+    settings = _settings()
+    try:
+        settings.token()
+    except EdubotError as err:
+        raise _fail(str(err)) from None
+    try:
+        with resolved(settings) as ready:
+            _migrate(ready)
+            children = [
+                Child("bot", edubot_command("bot")),
+                Child("worker", edubot_command("worker")),
+                Child("scheduler", edubot_command("scheduler")),
+            ]
+            code = Supervisor(children).run()
+    except EdubotError as err:
+        raise _fail(str(err)) from None
+    raise typer.Exit(code)
+
+
+@app.command()
+def bot() -> None:
+    """The Telegram bot alone (long polling, or a webhook when EDUBOT_WEBHOOK_URL is set)."""
+    from bot.app import run_bot
+
+    settings = _settings()
+    try:
+        with resolved(settings) as ready:
+            ready.token()
+            _run_async(lambda stop: run_bot(ready, stop))
+    except EdubotError as err:
+        raise _fail(str(err)) from None
+
+
+@app.command()
+def worker(
+    processes: Annotated[int | None, typer.Option(help="worker processes (EDUBOT_WORKER_PROCESSES)")] = None,
+    threads: Annotated[int | None, typer.Option(help="threads per process (EDUBOT_WORKER_THREADS)")] = None,
+) -> None:
+    """Background workers (Dramatiq) alone; start as many as needed, on as many machines."""
+    settings = _settings()
+    try:
+        with resolved(settings) as ready:
+            argv = [
+                sys.executable, "-m", "dramatiq", "workers.broker", "workers.actors",
+                "--processes", str(processes or ready.worker_processes),
+                "--threads", str(threads or ready.worker_threads),
+                "--skip-logging", "--worker-shutdown-timeout", "30000",
+            ]
+            env = {**os.environ, "EDUBOT_PROCESS": "worker"}
+            proc = subprocess.Popen(argv, env=env)  # noqa: S603
+
+            def forward(signum: int, _frame: object) -> None:
+                proc.send_signal(signal.SIGTERM if signum == signal.SIGINT else signum)
+
+            signal.signal(signal.SIGINT, forward)
+            signal.signal(signal.SIGTERM, forward)
+            code = proc.wait()
+    except EdubotError as err:
+        raise _fail(str(err)) from None
+    raise typer.Exit(0 if code in (0, -signal.SIGTERM) else code)
+
+
+@app.command()
+def scheduler() -> None:
+    """The scheduler alone: outbox relay and sweeps. Extra copies idle until the active one stops."""
+    from workers.scheduler import Scheduler
+
+    settings = _settings()
+    try:
+        with resolved(settings) as ready:
+            from workers.broker import broker
+
+            _run_async(lambda stop: Scheduler(ready, broker).run(stop))
+    except EdubotError as err:
+        raise _fail(str(err)) from None
+
+
+@app.command()
+def migrate() -> None:
+    """Upgrade the database to the newest schema."""
+    settings = _settings()
+    try:
+        with resolved(settings) as ready:
+            _migrate(ready)
+    except EdubotError as err:
+        raise _fail(str(err)) from None
+
+
+@org_app.command("create")
+def org_create(
+    name: Annotated[str, typer.Argument(help="the organization's name, e.g. \"RV College\"")],
+    timezone: Annotated[str | None, typer.Option(help="IANA time zone (default EDUBOT_TIMEZONE)")] = None,
+    country: Annotated[str, typer.Option(help="ISO country code, for national holidays")] = "IN",
+    subdivision: Annotated[str | None, typer.Option(help="state or region code for regional holidays")] = None,
+) -> None:
+    """Create an organization with its calendar, holidays and settings seeded."""
+    from domain.db import make_engine, make_sessionmaker
+    from domain.services.orgs import create_organization
+
+    settings = _settings()
+
+    async def go(_stop: asyncio.Event) -> str:
+        db_url, _ = settings.require_services()
+        engine = make_engine(db_url, pool_size=1)
+        try:
+            async with make_sessionmaker(engine)() as session:
+                org = await create_organization(
+                    session, name, timezone=timezone or settings.timezone, country=country, subdivision=subdivision
+                )
+                return (
+                    f"created organization {org.name!r} (id {org.id}), "
+                    f"time zone {org.timezone}, country {org.country}"
+                )
+        finally:
+            await engine.dispose()
+
+    try:
+        with resolved(settings) as ready:
+            settings = ready
+            _migrate(ready)
+            typer.echo(_run_async(go))
+    except EdubotError as err:
+        raise _fail(str(err)) from None
+
+
+@invite_app.command("admin")
+def invite_admin(
+    org: Annotated[str, typer.Option("--org", help="the organization's name")],
+    username: Annotated[
+        str | None, typer.Option(help="the bot's username, if Telegram cannot be asked (getMe) from here")
+    ] = None,
+) -> None:
+    """Print a one-time deep link that makes its redeemer the organization's admin."""
+    from domain.db import make_engine, make_sessionmaker
+    from domain.model.people import Role
+    from domain.services.invites import create_invite
+    from domain.services.orgs import get_by_name
+
+    settings = _settings()
+
+    async def bot_username() -> str:
+        if username:
+            return username.lstrip("@")
+        from bot.app import build_bot
+
+        bot_ = build_bot(settings)
+        try:
+            me = await bot_.get_me()
+        except Exception as exc:
+            raise EdubotError(
+                f"could not ask Telegram at {settings.telegram_api_url} for the bot's username ({exc}); "
+                "pass --username"
+            ) from exc
+        finally:
+            await bot_.session.close()
+        assert me.username
+        return me.username
+
+    async def go(_stop: asyncio.Event) -> str:
+        db_url, _ = settings.require_services()
+        name = await bot_username()
+        engine = make_engine(db_url, pool_size=1)
+        try:
+            async with make_sessionmaker(engine)() as session:
+                organization = await get_by_name(session, org)
+                code = await create_invite(
+                    session, org_id=organization.id, role=Role.ADMIN, created_by_user_id=None,
+                    ttl_days=settings.invite_ttl_days,
+                )
+                await session.commit()
+        finally:
+            await engine.dispose()
+        return f"https://t.me/{name}?start={code}"
+
+    try:
+        with resolved(settings) as ready:
+            settings = ready
+            _migrate(ready)
+            typer.echo(_run_async(go))
+    except EdubotError as err:
+        raise _fail(str(err)) from None
+
+
+@app.command()
+def check(timeout: Annotated[float, typer.Option(help="seconds to wait")] = 30.0) -> None:
+    """Prove the pipeline works: a job goes through the outbox, relay and a worker into the database."""
+    from sqlalchemy import text
+
+    from domain.db import make_engine, make_sessionmaker
+    from domain.outbox import enqueue
+
+    settings = _settings()
+
+    async def go(stop: asyncio.Event) -> str:
+        db_url, _ = settings.require_services()
+        engine = make_engine(db_url, pool_size=1)
+        label = f"check-{os.getpid()}-{time.time_ns()}"
+        started = time.monotonic()
+        try:
+            async with make_sessionmaker(engine)() as session:
+                await enqueue(session, "system_ping", label)
+                await session.commit()
+                while time.monotonic() - started < timeout and not stop.is_set():
+                    found = await session.scalar(
+                        text("SELECT count(*) FROM audit_log WHERE action = 'system.ping' AND data->>'label' = :l"),
+                        {"l": label},
+                    )
+                    await session.rollback()
+                    if found:
+                        return f"ok: a job went through outbox → relay → worker in {time.monotonic() - started:.2f} s"
+                    await asyncio.sleep(0.1)
+        finally:
+            await engine.dispose()
+        raise EdubotError(
+            f"no worker finished the check job within {timeout:.0f} s: are the scheduler and a worker running?"
+        )
+
+    try:
+        with resolved(settings) as ready:
+            settings = ready
+            typer.echo(_run_async(go))
+    except EdubotError as err:
+        raise _fail(str(err), 1) from None
+
+
+def main() -> None:
+    app()
+
+
+if __name__ == "__main__":
+    main()

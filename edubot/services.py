@@ -1,0 +1,39 @@
+"""Resolving PostgreSQL and Redis for a command: the configured URLs, or the embedded servers.
+
+When a URL is missing the embedded server is started (or joined) and its URL is put into the
+environment, so child processes started from here use the same servers without starting their own.
+"""
+
+from __future__ import annotations
+
+import contextlib
+import os
+from collections.abc import Iterator
+
+from domain.config import Settings, load_settings
+from edubot.embedded import EmbeddedServices
+
+
+@contextlib.contextmanager
+def resolved(settings: Settings) -> Iterator[Settings]:
+    need_pg = not settings.database_url
+    need_redis = not settings.redis_url
+    if not (need_pg or need_redis):
+        yield settings
+        return
+    embedded = EmbeddedServices(settings.data_path)
+    urls = embedded.acquire(postgres=need_pg, redis=need_redis)
+    saved = {k: os.environ.get(k) for k in ("EDUBOT_DATABASE_URL", "EDUBOT_REDIS_URL")}
+    if need_pg:
+        os.environ["EDUBOT_DATABASE_URL"] = urls.database_url
+    if need_redis:
+        os.environ["EDUBOT_REDIS_URL"] = urls.redis_url
+    try:
+        yield load_settings()
+    finally:
+        for k, v in saved.items():
+            if v is None:
+                os.environ.pop(k, None)
+            else:
+                os.environ[k] = v
+        embedded.release()

@@ -1,0 +1,187 @@
+"""The scheduler: one active instance (PostgreSQL advisory lock) relaying the outbox and running sweeps.
+
+A second copy waits on the lock and takes over within a tick when the first dies: the lock is held
+by a dedicated connection, so it is released the moment that process or its connection goes away.
+Sweeps re-derive what is due from PostgreSQL, so a lost queue or a restart loses nothing.
+"""
+
+from __future__ import annotations
+
+import asyncio
+import contextlib
+import logging
+import time
+from collections.abc import Awaitable, Callable
+from dataclasses import dataclass
+
+import asyncpg
+import redis.asyncio as aioredis
+from dramatiq import Broker
+from sqlalchemy import text
+from sqlalchemy.ext.asyncio import AsyncSession, async_sessionmaker
+
+from domain.config import Settings
+from domain.db import make_engine, make_sessionmaker
+from domain.outbox import NOTIFY_CHANNEL
+from workers.relay import relay_all
+
+log = logging.getLogger("edubot.scheduler")
+
+LOCK_KEY = 0x6564_7562_6F74  # "edubot"
+
+
+@dataclass
+class SweepContext:
+    settings: Settings
+    sessionmaker: async_sessionmaker[AsyncSession]
+    redis: aioredis.Redis
+    broker: Broker
+
+
+SweepFn = Callable[[SweepContext], Awaitable[int | None]]
+
+
+@dataclass
+class Sweep:
+    name: str
+    every_seconds: float
+    fn: SweepFn
+
+
+SWEEPS: dict[str, Sweep] = {}
+
+
+def sweep(name: str, *, every_seconds: float) -> Callable[[SweepFn], SweepFn]:
+    """Register a periodic sweep; it runs only in the active scheduler."""
+
+    def decorator(fn: SweepFn) -> SweepFn:
+        SWEEPS[name] = Sweep(name, every_seconds, fn)
+        return fn
+
+    return decorator
+
+
+@sweep("processed-updates-cleanup", every_seconds=3600)
+async def _cleanup_updates(ctx: SweepContext) -> int:
+    async with ctx.sessionmaker() as s:
+        res = await s.execute(text("DELETE FROM processed_updates WHERE processed_at < now() - interval '2 days'"))
+        await s.commit()
+        return int(getattr(res, "rowcount", 0) or 0)
+
+
+@sweep("outbox-cleanup", every_seconds=3600)
+async def _cleanup_outbox(ctx: SweepContext) -> int:
+    async with ctx.sessionmaker() as s:
+        res = await s.execute(text("DELETE FROM outbox WHERE done_at < now() - interval '7 days'"))
+        await s.commit()
+        return int(getattr(res, "rowcount", 0) or 0)
+
+
+def _raw_dsn(url: str) -> str:
+    return url.replace("postgresql+asyncpg://", "postgresql://", 1)
+
+
+class Scheduler:
+    """Runs until ``stop`` is set. ``is_leader`` tells whether this copy holds the lock."""
+
+    def __init__(self, settings: Settings, broker: Broker, *, name: str = "scheduler") -> None:
+        self.settings = settings
+        self.broker = broker
+        self.name = name
+        self.is_leader = False
+        self.became_leader = asyncio.Event()
+        self._wake = asyncio.Event()
+        self._last_run: dict[str, float] = {}
+
+    async def run(self, stop: asyncio.Event) -> None:
+        db_url, redis_url = self.settings.require_services()
+        engine = make_engine(db_url, pool_size=4, application_name=f"edubot-{self.name}")
+        redis = aioredis.Redis.from_url(redis_url)
+        ctx = SweepContext(self.settings, make_sessionmaker(engine), redis, self.broker)
+        try:
+            while not stop.is_set():
+                conn = await self._try_lock(db_url)
+                if conn is None:
+                    await _wait(stop, self.settings.scheduler_tick_seconds)
+                    continue
+                try:
+                    await self._lead(conn, ctx, stop)
+                finally:
+                    self.is_leader = False
+                    self.became_leader.clear()
+                    with contextlib.suppress(Exception):
+                        await conn.close(timeout=2)
+        finally:
+            await redis.aclose()
+            await engine.dispose()
+
+    async def _try_lock(self, db_url: str) -> asyncpg.Connection | None:
+        try:
+            conn = await asyncpg.connect(_raw_dsn(db_url), server_settings={"application_name": "edubot-lock"})
+        except (OSError, asyncpg.PostgresError) as exc:
+            log.warning("scheduler cannot reach PostgreSQL", extra={"error": str(exc)})
+            return None
+        got = await conn.fetchval("SELECT pg_try_advisory_lock($1)", LOCK_KEY)
+        if not got:
+            await conn.close()
+            return None
+        return conn
+
+    async def _lead(self, conn: asyncpg.Connection, ctx: SweepContext, stop: asyncio.Event) -> None:
+        self.is_leader = True
+        self.became_leader.set()
+        log.info("scheduler is active", extra={"name": self.name})
+
+        def _notified(*_: object) -> None:
+            self._wake.set()
+
+        await conn.add_listener(NOTIFY_CHANNEL, _notified)
+        relay = asyncio.create_task(self._relay_loop(ctx, stop))
+        try:
+            while not stop.is_set() and not relay.done():
+                try:
+                    await conn.fetchval("SELECT 1", timeout=5)
+                except (OSError, asyncpg.PostgresError, TimeoutError) as exc:
+                    log.warning("scheduler lost its lock connection", extra={"error": str(exc)})
+                    return
+                await self._run_due_sweeps(ctx)
+                await _wait(stop, self.settings.scheduler_tick_seconds)
+        finally:
+            relay.cancel()
+            with contextlib.suppress(asyncio.CancelledError, Exception):
+                await relay
+            log.info("scheduler is no longer active", extra={"name": self.name})
+
+    async def _relay_loop(self, ctx: SweepContext, stop: asyncio.Event) -> None:
+        while not stop.is_set():
+            self._wake.clear()
+            try:
+                await relay_all(
+                    ctx.sessionmaker, ctx.broker, ctx.redis, lease_seconds=self.settings.outbox_lease_seconds
+                )
+            except Exception:
+                log.exception("outbox relay failed; retrying")
+                await asyncio.sleep(1)
+            with contextlib.suppress(TimeoutError):
+                await asyncio.wait_for(self._wake.wait(), timeout=self.settings.relay_interval_seconds)
+
+    async def _run_due_sweeps(self, ctx: SweepContext) -> None:
+        now = time.monotonic()
+        for sw in list(SWEEPS.values()):
+            if now - self._last_run.get(sw.name, -1e18) < sw.every_seconds:
+                continue
+            self._last_run[sw.name] = now
+            started = time.monotonic()
+            try:
+                count = await sw.fn(ctx)
+            except Exception:
+                log.exception("sweep failed", extra={"sweep": sw.name})
+                continue
+            ms = round((time.monotonic() - started) * 1000, 1)
+            if count or ms > 1000:
+                log.info("sweep", extra={"sweep": sw.name, "count": count, "ms": ms})
+
+
+async def _wait(stop: asyncio.Event, seconds: float) -> None:
+    with contextlib.suppress(TimeoutError):
+        await asyncio.wait_for(stop.wait(), timeout=seconds)
