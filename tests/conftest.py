@@ -14,7 +14,7 @@ from __future__ import annotations
 import asyncio
 import os
 import uuid
-from collections.abc import AsyncIterator, Iterator
+from collections.abc import AsyncIterator
 from dataclasses import dataclass
 from pathlib import Path
 from urllib.parse import urlsplit, urlunsplit
@@ -28,7 +28,7 @@ ROOT = Path(__file__).resolve().parent.parent
 
 
 @dataclass
-class TestServices:
+class ServiceUrls:
     server_url: str  # postgresql+asyncpg URL of the maintenance database on the server
     redis_url: str
     database_url: str  # the migrated test database
@@ -40,7 +40,7 @@ class TestServices:
         return urlunsplit(parts._replace(path="/" + database))
 
 
-_SERVICES: TestServices | None = None
+_SERVICES: ServiceUrls | None = None
 
 
 def _asyncpg_dsn(url: str) -> str:
@@ -57,7 +57,7 @@ async def _admin(server_url: str, *statements: str) -> None:
 
 
 def _normalise_pg(url: str) -> str:
-    scheme, rest = url.split("://", 1)
+    _scheme, rest = url.split("://", 1)
     return "postgresql+asyncpg://" + rest
 
 
@@ -83,12 +83,13 @@ def pytest_configure(config: pytest.Config) -> None:
     try:
         asyncio.run(_admin(server_url, f'CREATE DATABASE "{template}"'))
     except (OSError, asyncpg.PostgresError) as exc:
-        raise pytest.UsageError(f"the test PostgreSQL at {parts.hostname or parts.query} cannot be used: {exc}") from exc
+        where = parts.hostname or parts.query
+        raise pytest.UsageError(f"the test PostgreSQL at {where} cannot be used: {exc}") from exc
     template_url = urlunsplit(parts._replace(path="/" + template))
     upgrade(template_url)
     asyncio.run(_admin(server_url, f'CREATE DATABASE "{name}" TEMPLATE "{template}"'))
     database_url = urlunsplit(parts._replace(path="/" + name))
-    _SERVICES = TestServices(server_url, redis_env, database_url, template, embedded)
+    _SERVICES = ServiceUrls(server_url, redis_env, database_url, template, embedded)
     os.environ["EDUBOT_DATABASE_URL"] = database_url
     os.environ["EDUBOT_REDIS_URL"] = redis_env
     os.environ.setdefault("EDUBOT_DATA_DIR", str(ROOT / ".edubot" / "test-data"))
@@ -114,13 +115,13 @@ def pytest_unconfigure(config: pytest.Config) -> None:
 
 
 @pytest.fixture(scope="session")
-def services() -> TestServices:
+def services() -> ServiceUrls:
     assert _SERVICES is not None
     return _SERVICES
 
 
 @pytest.fixture(scope="session")
-async def engine(services: TestServices) -> AsyncIterator[AsyncEngine]:
+async def engine(services: ServiceUrls) -> AsyncIterator[AsyncEngine]:
     eng = create_async_engine(services.database_url, pool_size=5)
     yield eng
     await eng.dispose()
@@ -141,7 +142,7 @@ async def session(engine: AsyncEngine) -> AsyncIterator[AsyncSession]:
 
 
 @pytest.fixture
-async def fresh_db(services: TestServices) -> AsyncIterator[str]:
+async def fresh_db(services: ServiceUrls) -> AsyncIterator[str]:
     """URL of a new, migrated, empty database (committed data visible to every connection)."""
     name = f"edubot_t_{uuid.uuid4().hex[:10]}"
     await _admin(services.server_url, f'CREATE DATABASE "{name}" TEMPLATE "{services.template}"')
@@ -152,7 +153,7 @@ async def fresh_db(services: TestServices) -> AsyncIterator[str]:
 
 
 @pytest.fixture
-async def redis(services: TestServices) -> AsyncIterator[aioredis.Redis]:
+async def redis(services: ServiceUrls) -> AsyncIterator[aioredis.Redis]:
     """The test Redis, emptied before the test."""
     client = aioredis.Redis.from_url(services.redis_url)
     await client.flushdb()
@@ -161,7 +162,7 @@ async def redis(services: TestServices) -> AsyncIterator[aioredis.Redis]:
 
 
 @pytest.fixture
-def env_for(services: TestServices, tmp_path: Path) -> Iterator[dict[str, str]]:
+def env_for(services: ServiceUrls, tmp_path: Path) -> dict[str, str]:
     """Environment for a child process of the product pointed at the test services."""
     env = {k: v for k, v in os.environ.items() if not k.startswith("EDUBOT_")}
     env.update(
@@ -170,4 +171,4 @@ def env_for(services: TestServices, tmp_path: Path) -> Iterator[dict[str, str]]:
         EDUBOT_DATA_DIR=str(tmp_path / "data"),
         EDUBOT_LOG_LEVEL="INFO",
     )
-    yield env
+    return env

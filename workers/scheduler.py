@@ -100,6 +100,7 @@ class Scheduler:
         ctx = SweepContext(self.settings, make_sessionmaker(engine), redis, self.broker)
         try:
             while not stop.is_set():
+                self._heartbeat("standby")
                 conn = await self._try_lock(db_url)
                 if conn is None:
                     await _wait(stop, self.settings.scheduler_tick_seconds)
@@ -114,6 +115,13 @@ class Scheduler:
         finally:
             await redis.aclose()
             await engine.dispose()
+
+    def _heartbeat(self, role: str) -> None:
+        """Touch ``<data dir>/scheduler.heartbeat`` each tick (container health checks read its age)."""
+        path = self.settings.data_path / "scheduler.heartbeat"
+        with contextlib.suppress(OSError):
+            path.parent.mkdir(parents=True, exist_ok=True)
+            path.write_text(f"{role} {time.time():.0f}\n")
 
     async def _try_lock(self, db_url: str) -> asyncpg.Connection | None:
         try:
@@ -145,6 +153,7 @@ class Scheduler:
                     log.warning("scheduler lost its lock connection", extra={"error": str(exc)})
                     return
                 await self._run_due_sweeps(ctx)
+                self._heartbeat("active")
                 await _wait(stop, self.settings.scheduler_tick_seconds)
         finally:
             relay.cancel()
