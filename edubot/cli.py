@@ -308,6 +308,22 @@ def check(timeout: Annotated[float, typer.Option(help="seconds to wait")] = 30.0
         raise _fail(str(err), 1) from None
 
 
+@app.command(context_settings={"allow_extra_args": True, "ignore_unknown_options": True})
+def bench(
+    ctx: typer.Context,
+    name: Annotated[str, typer.Argument(help="answers, … (the benchmarks of QUALITY.md)")],
+) -> None:
+    """Run one benchmark and print its figures (extra options are passed to it)."""
+    from edubot import bench as benches
+
+    _settings()
+    try:
+        code = benches.run(name, list(ctx.args))
+    except EdubotError as err:
+        raise _fail(str(err)) from None
+    raise typer.Exit(code)
+
+
 def main() -> None:
     app()
 

@@ -1,0 +1,47 @@
+"""A bare aiogram bot for the `answers` floor: a button press edits the message, nothing else.
+
+Run as its own process (like the real bot): ``python tests/bench/floor_bot.py`` with
+``EDUBOT_TELEGRAM_API_URL`` and ``EDUBOT_BOT_TOKEN`` set. No database, no Redis, no middlewares.
+"""
+
+from __future__ import annotations
+
+import asyncio
+import os
+import re
+
+from aiogram import Bot, Dispatcher, F
+from aiogram.client.default import DefaultBotProperties
+from aiogram.client.session.aiohttp import AiohttpSession
+from aiogram.client.telegram import TelegramAPIServer
+from aiogram.filters import CommandStart
+from aiogram.types import CallbackQuery, InlineKeyboardButton, InlineKeyboardMarkup, Message
+
+KEYBOARD = InlineKeyboardMarkup(
+    inline_keyboard=[[InlineKeyboardButton(text=x, callback_data=f"a:{x}") for x in "ABCD"]]
+)
+dp = Dispatcher()
+
+
+@dp.message(CommandStart())
+async def start(message: Message) -> None:
+    await message.answer("Question 1", reply_markup=KEYBOARD)
+
+
+@dp.callback_query(F.data.startswith("a:"))
+async def pressed(query: CallbackQuery) -> None:
+    msg = query.message
+    assert isinstance(msg, Message) and msg.text
+    n = int(re.findall(r"\d+", msg.text)[0]) + 1
+    await query.answer()
+    await msg.edit_text(f"Question {n}", reply_markup=KEYBOARD)
+
+
+async def main() -> None:
+    session = AiohttpSession(api=TelegramAPIServer.from_base(os.environ["EDUBOT_TELEGRAM_API_URL"]))
+    bot = Bot(os.environ["EDUBOT_BOT_TOKEN"], session=session, default=DefaultBotProperties(parse_mode="HTML"))
+    await dp.start_polling(bot, handle_signals=True)
+
+
+if __name__ == "__main__":
+    asyncio.run(main())
