@@ -132,10 +132,16 @@ def worker(
                 "--skip-logging", "--worker-shutdown-timeout", "30000",
             ]
             env = {**os.environ, "EDUBOT_PROCESS": "worker"}
-            proc = subprocess.Popen(argv, env=env)  # noqa: S603
+            # Dramatiq gets its own session so a terminal's Ctrl-C reaches it once, through us.
+            proc = subprocess.Popen(argv, env=env, start_new_session=True)  # noqa: S603
+            last = [0.0]
 
             def forward(signum: int, _frame: object) -> None:
-                proc.send_signal(signal.SIGTERM if signum == signal.SIGINT else signum)
+                now = time.monotonic()
+                if now - last[0] < 5.0:
+                    return  # the same stop request arriving twice (Ctrl-C plus a supervisor's SIGTERM)
+                last[0] = now
+                proc.send_signal(signal.SIGTERM)  # a second request later makes Dramatiq stop hard
 
             signal.signal(signal.SIGINT, forward)
             signal.signal(signal.SIGTERM, forward)

@@ -7,6 +7,8 @@ in a log file; parts can be killed (SIGKILL, as a crash), stopped and restarted 
 
 from __future__ import annotations
 
+import asyncio
+import contextlib
 import os
 import signal
 import socket
@@ -16,6 +18,16 @@ import tempfile
 import time
 from collections.abc import Mapping, Sequence
 from pathlib import Path
+from typing import TYPE_CHECKING
+
+import psutil
+
+if TYPE_CHECKING:
+    from sqlalchemy.ext.asyncio import AsyncEngine, AsyncSession, async_sessionmaker
+
+    from sandbox import Limits, Sandbox
+    from sandbox.client import SandboxUser
+    from sandbox.emulator import BotHandle
 
 ROOT = Path(__file__).resolve().parent.parent
 PARTS = ("bot", "worker", "scheduler")
@@ -53,24 +65,38 @@ class Proc:
         return self.popen.poll() is None
 
     def output(self) -> str:
-        self._fh.flush()
+        if not self._fh.closed:
+            self._fh.flush()
         return self.log.read_text(errors="replace")
 
+    def tree(self) -> list[psutil.Process]:
+        try:
+            root = psutil.Process(self.popen.pid)
+            return [root, *root.children(recursive=True)]
+        except psutil.NoSuchProcess:
+            return []
+
     def kill(self) -> None:
-        """SIGKILL the whole process group: a crash, not a shutdown."""
-        if self.alive():
-            os.killpg(self.popen.pid, signal.SIGKILL)
+        """SIGKILL the process and every descendant: a crash, not a shutdown."""
+        for p in self.tree():
+            with contextlib.suppress(psutil.NoSuchProcess):
+                p.kill()
         self.popen.wait(timeout=10)
-        self._fh.close()
+        if not self._fh.closed:
+            self._fh.close()
+
+    def terminate(self) -> None:
+        if self.alive():
+            self.popen.send_signal(signal.SIGTERM)
 
     def stop(self, timeout: float = 20.0) -> int:
+        """SIGTERM the process (it stops its own children) and wait; SIGKILL the tree if it hangs."""
         if self.alive():
-            os.killpg(self.popen.pid, signal.SIGTERM)
+            self.terminate()
             try:
                 self.popen.wait(timeout=timeout)
             except subprocess.TimeoutExpired:
-                os.killpg(self.popen.pid, signal.SIGKILL)
-                self.popen.wait(timeout=10)
+                self.kill()
         if not self._fh.closed:
             self._fh.close()
         return int(self.popen.returncode)
@@ -117,9 +143,11 @@ class ProductProcesses:
         self.procs[part].kill()
 
     def stop(self, *parts: str) -> None:
-        for part in parts or tuple(self.procs):
-            if part in self.procs:
-                self.procs[part].stop()
+        chosen = [self.procs[p] for p in parts or tuple(self.procs) if p in self.procs]
+        for proc in chosen:
+            proc.terminate()
+        for proc in chosen:
+            proc.stop()
 
     def restart(self, part: str) -> None:
         if part in self.procs:
@@ -131,3 +159,121 @@ class ProductProcesses:
 
     def dead(self) -> list[str]:
         return [name for name, p in self.procs.items() if not p.alive()]
+
+
+class Deployment:
+    """The sandbox as Telegram, plus the product's processes pointed at it and at given services.
+
+    ``await start()`` returns when the bot is polling (or its webhook is set), a worker is ready and
+    the scheduler is active. Python code can seed data through ``sessionmaker`` and play people
+    through ``person(...)``.
+    """
+
+    BOT_TOKEN = "7000000042:AAEdubotSandboxTokenNotSecret0000000"
+
+    def __init__(
+        self,
+        database_url: str,
+        redis_url: str,
+        data_dir: Path,
+        *,
+        limits: Limits | None = None,
+        webhook: bool = False,
+        parts: Sequence[str] = PARTS,
+        worker_processes: int = 1,
+        worker_threads: int = 8,
+        extra_env: Mapping[str, str] | None = None,
+        sandbox_port: int = 0,
+    ) -> None:
+        self.database_url = database_url
+        self.redis_url = redis_url
+        self.data_dir = data_dir
+        self.limits = limits
+        self.webhook = webhook
+        self.parts = tuple(parts)
+        self.worker_processes = worker_processes
+        self.worker_threads = worker_threads
+        self.extra_env = dict(extra_env or {})
+        self.sandbox_port = sandbox_port
+        self.sandbox: Sandbox | None = None
+        self.bot: BotHandle | None = None
+        self.procs: ProductProcesses | None = None
+        self.engine: AsyncEngine | None = None
+        self.sessionmaker: async_sessionmaker[AsyncSession] | None = None
+        self.http_port = 0
+
+    @property
+    def env(self) -> dict[str, str]:
+        assert self.procs is not None
+        return self.procs.env
+
+    async def start(self, timeout: float = 60.0) -> None:
+        from domain.db import make_engine, make_sessionmaker
+        from sandbox import Limits as SbLimits
+        from sandbox import Sandbox as Sb
+
+        self.sandbox = Sb(limits=self.limits or SbLimits.off())
+        await self.sandbox.start(port=self.sandbox_port)
+        self.bot = self.sandbox.add_bot(token=self.BOT_TOKEN, username="edubot_bot", first_name="edubot")
+        self.http_port = free_port()
+        env = {k: v for k, v in os.environ.items() if not k.startswith("EDUBOT_")}
+        env.update(
+            EDUBOT_BOT_TOKEN=self.bot.token,
+            EDUBOT_TELEGRAM_API_URL=self.sandbox.api_url,
+            EDUBOT_DATABASE_URL=self.database_url,
+            EDUBOT_REDIS_URL=self.redis_url,
+            EDUBOT_DATA_DIR=str(self.data_dir),
+            EDUBOT_HTTP_HOST="127.0.0.1",
+            EDUBOT_HTTP_PORT=str(self.http_port),
+            EDUBOT_WORKER_METRICS_PORT=str(free_port()),
+            EDUBOT_LOG_LEVEL="INFO",
+        )
+        if self.webhook:
+            env.update(EDUBOT_WEBHOOK_URL=f"http://127.0.0.1:{self.http_port}",
+                       EDUBOT_WEBHOOK_SECRET="sandbox-webhook-secret-" + os.urandom(6).hex())
+        env.update(self.extra_env)
+        self.engine = make_engine(self.database_url, pool_size=4, application_name="edubot-stack")
+        self.sessionmaker = make_sessionmaker(self.engine)
+        self.procs = ProductProcesses(env, self.data_dir / "logs", worker_processes=self.worker_processes,
+                                      worker_threads=self.worker_threads)
+        self.procs.start(*self.parts)
+        await self.wait_ready(timeout)
+
+    async def wait_ready(self, timeout: float = 60.0, parts: Sequence[str] | None = None) -> None:
+        """Until every started part says it is working (bot polling or webhook set, worker, scheduler)."""
+        assert self.procs is not None and self.sandbox is not None
+        wanted = {
+            "bot": "bot started",
+            "worker": "Worker process is ready for action",
+            "scheduler": "scheduler is active",
+        }
+        deadline = time.monotonic() + timeout
+        for part in parts or self.parts:
+            proc = self.procs.procs[part]
+            while wanted[part] not in proc.output():
+                if not proc.alive():
+                    raise RuntimeError(f"{part} exited ({proc.popen.returncode}):\n{proc.output()[-5000:]}")
+                if time.monotonic() > deadline:
+                    raise RuntimeError(f"{part} not ready within {timeout:.0f} s:\n{proc.output()[-5000:]}")
+                await asyncio.sleep(0.05)
+        if "bot" in (parts or self.parts):
+            method = "setWebhook" if self.webhook else "getUpdates"
+            while not [c for c in self.sandbox.calls_of(method) if c.token == self.BOT_TOKEN]:
+                if time.monotonic() > deadline:
+                    raise RuntimeError(f"the bot never called {method}")
+                await asyncio.sleep(0.05)
+
+    def person(self, first_name: str, last_name: str | None = None, *, language_code: str = "en") -> SandboxUser:
+        assert self.sandbox is not None
+        return self.sandbox.add_user(first_name, last_name, language_code=language_code)
+
+    def logs(self) -> dict[str, str]:
+        return self.procs.logs() if self.procs else {}
+
+    async def stop(self) -> None:
+        if self.procs is not None:
+            await asyncio.to_thread(self.procs.stop)
+        if self.engine is not None:
+            await self.engine.dispose()
+        if self.sandbox is not None:
+            await self.sandbox.stop()

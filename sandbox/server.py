@@ -20,6 +20,7 @@ from sandbox import control
 from sandbox.errors import ENTITY_TOO_LARGE, NOT_FOUND
 from sandbox.limits import Limits
 from sandbox.params import Params, Upload
+from sandbox.web import add_routes as add_web_chat
 
 if TYPE_CHECKING:
     from sandbox.emulator import Sandbox
@@ -106,6 +107,7 @@ def build_app(sandbox: Sandbox) -> web.Application:
     app.router.add_route("*", "/bot{token}/{method}", handle_method)
     app.router.add_get("/file/bot{token}/{path:.+}", handle_file)
     control.add_routes(app)
+    add_web_chat(app)
     app.router.add_route("*", "/{tail:.*}", handle_unknown)
     return app
 

@@ -141,15 +141,27 @@ async def session(engine: AsyncEngine) -> AsyncIterator[AsyncSession]:
         await conn.close()
 
 
-@pytest.fixture
-async def fresh_db(services: ServiceUrls) -> AsyncIterator[str]:
-    """URL of a new, migrated, empty database (committed data visible to every connection)."""
+async def _fresh_database(services: ServiceUrls) -> AsyncIterator[str]:
     name = f"edubot_t_{uuid.uuid4().hex[:10]}"
     await _admin(services.server_url, f'CREATE DATABASE "{name}" TEMPLATE "{services.template}"')
     try:
         yield services.url_for(name)
     finally:
         await _admin(services.server_url, f'DROP DATABASE IF EXISTS "{name}" WITH (FORCE)')
+
+
+@pytest.fixture
+async def fresh_db(services: ServiceUrls) -> AsyncIterator[str]:
+    """URL of a new, migrated, empty database (committed data visible to every connection)."""
+    async for url in _fresh_database(services):
+        yield url
+
+
+@pytest.fixture(scope="module")
+async def module_db(services: ServiceUrls) -> AsyncIterator[str]:
+    """Like ``fresh_db``, shared by the tests of one module."""
+    async for url in _fresh_database(services):
+        yield url
 
 
 @pytest.fixture

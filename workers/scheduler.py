@@ -138,7 +138,7 @@ class Scheduler:
     async def _lead(self, conn: asyncpg.Connection, ctx: SweepContext, stop: asyncio.Event) -> None:
         self.is_leader = True
         self.became_leader.set()
-        log.info("scheduler is active", extra={"name": self.name})
+        log.info("scheduler is active", extra={"scheduler": self.name})
 
         def _notified(*_: object) -> None:
             self._wake.set()
@@ -159,7 +159,7 @@ class Scheduler:
             relay.cancel()
             with contextlib.suppress(asyncio.CancelledError, Exception):
                 await relay
-            log.info("scheduler is no longer active", extra={"name": self.name})
+            log.info("scheduler is no longer active", extra={"scheduler": self.name})
 
     async def _relay_loop(self, ctx: SweepContext, stop: asyncio.Event) -> None:
         while not stop.is_set():
