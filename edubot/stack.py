@@ -169,7 +169,7 @@ class Deployment:
     through ``person(...)``.
     """
 
-    BOT_TOKEN = "7000000042:AAEdubotSandboxTokenNotSecret0000000"
+    BOT_TOKEN = "7000000042:AAEdubotSandboxTokenNotSecret0000000"  # noqa: S105 - the sandbox's own bot
 
     def __init__(
         self,
