@@ -314,6 +314,38 @@ def check(timeout: Annotated[float, typer.Option(help="seconds to wait")] = 30.0
         raise _fail(str(err), 1) from None
 
 
+@app.command()
+def demo(
+    quiet: Annotated[bool, typer.Option("--quiet", "-q", help="print only the summary")] = False,
+    only: Annotated[str | None, typer.Option(help="play only the acts whose title matches this")] = None,
+) -> None:
+    """The whole product offline: the sandbox as Telegram, a demo school, people playing every capability.
+
+    Uses a separate database (`edubot_demo`) and Redis database 15 on the embedded or configured servers.
+    Exits non-zero if any step fails.
+    """
+    import redis
+
+    from edubot.demo import run_demo
+    from edubot.migrate import upgrade
+    from edubot.services import recreate_database, with_redis_db
+
+    settings = _settings()
+    try:
+        with resolved(settings) as ready:
+            db_url, redis_url = ready.require_services()
+            demo_db = asyncio.run(recreate_database(db_url, "edubot_demo"))
+            upgrade(demo_db)
+            demo_redis = with_redis_db(redis_url, 15)
+            client = redis.Redis.from_url(demo_redis)
+            client.flushdb()
+            client.close()
+            ok = asyncio.run(run_demo(demo_db, demo_redis, ready.data_path / "demo", quiet=quiet, only=only))
+    except EdubotError as err:
+        raise _fail(str(err)) from None
+    raise typer.Exit(0 if ok else 1)
+
+
 @app.command(context_settings={"allow_extra_args": True, "ignore_unknown_options": True})
 def bench(
     ctx: typer.Context,

@@ -58,5 +58,6 @@ def setup_logging(level: str | None = None, fmt: str | None = None) -> None:
     handler.setFormatter(JsonFormatter() if fmt == "json" else TextFormatter())
     root.handlers[:] = [handler]
     root.setLevel(level)
-    for noisy in ("aiogram.event", "asyncio", "sqlalchemy.engine", "aiohttp.access", "dramatiq.worker.WorkerThread"):
+    for noisy in ("aiogram.event", "asyncio", "sqlalchemy.engine", "aiohttp.access", "dramatiq.worker.WorkerThread",
+                  "pgserver", "alembic.runtime.migration"):
         logging.getLogger(noisy).setLevel(max(logging.WARNING, root.level))

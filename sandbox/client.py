@@ -167,7 +167,7 @@ class Press:
         """The bot's ``answerCallbackQuery`` if it came already."""
         return self._answer.result() if self._answer.done() and not self._answer.cancelled() else None
 
-    async def answer(self, timeout: float = 10.0) -> CallbackAnswer:  # noqa: ASYNC109
+    async def answer(self, timeout: float = 10.0) -> CallbackAnswer:
         """Wait for the bot's ``answerCallbackQuery``."""
         try:
             return await asyncio.wait_for(asyncio.shield(self._answer), timeout)
@@ -269,7 +269,7 @@ class ChatView:
         self,
         pattern: Pattern | None = None,
         *,
-        timeout: float = 10.0,  # noqa: ASYNC109
+        timeout: float = 10.0,
         edits: bool = True,
         predicate: Any = None,
     ) -> MessageView:
@@ -307,7 +307,7 @@ class ChatView:
         message: MessageView | int,
         pattern: Pattern | None = None,
         *,
-        timeout: float = 10.0,  # noqa: ASYNC109
+        timeout: float = 10.0,
     ) -> MessageView:
         """The next edit of ``message`` (after the snapshot given) whose content matches ``pattern``."""
         mid = message if isinstance(message, int) else message.message_id
@@ -332,7 +332,7 @@ class ChatView:
             with contextlib.suppress(TimeoutError):
                 await asyncio.wait_for(self.chat.changed().wait(), remaining)
 
-    async def wait_for_deletion(self, message: MessageView | int, *, timeout: float = 10.0) -> None:  # noqa: ASYNC109
+    async def wait_for_deletion(self, message: MessageView | int, *, timeout: float = 10.0) -> None:
         """Wait until ``message`` is deleted."""
         stored = self._stored(message)
         loop = asyncio.get_running_loop()
@@ -397,7 +397,7 @@ class ChatView:
         message: MessageView | int | None = None,
         *,
         wait_answer: bool = False,
-        timeout: float = 10.0,  # noqa: ASYNC109
+        timeout: float = 10.0,
     ) -> Press:
         """Press an inline button by its text (or a regex) on ``message`` or the latest bot message having it.
 

@@ -67,7 +67,7 @@ def end_long_polls(bot: BotState, reason: str) -> None:
     bot.notify()
 
 
-async def get_updates(bot: BotState, offset: int | None, limit: int, timeout: float, allowed: Any) -> list[JSON]:  # noqa: ASYNC109
+async def get_updates(bot: BotState, offset: int | None, limit: int, timeout: float, allowed: Any) -> list[JSON]:
     """``getUpdates``: wait up to ``timeout`` seconds for updates at or above ``offset``."""
     if bot.webhook is not None:
         raise ApiError(409, WEBHOOK_CONFLICT)

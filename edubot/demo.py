@@ -1,0 +1,300 @@
+"""`edubot demo`: the whole product offline, played through the sandbox as people would use it.
+
+It starts the sandbox as Telegram and the product's real processes (bot, worker, scheduler) on a
+demo database, sets up a school, then plays people through every capability that exists, printing
+the conversation and a summary of steps and timings. It exits non-zero if any step failed.
+Each capability adds its act to ``ACTS``.
+"""
+
+from __future__ import annotations
+
+import asyncio
+import contextlib
+import re
+import sys
+import time
+import traceback
+from collections.abc import AsyncIterator, Awaitable, Callable
+from dataclasses import dataclass, field
+from pathlib import Path
+from typing import TextIO
+
+from sqlalchemy import text
+
+from domain.model.people import Role
+from domain.services import invites, orgs
+from edubot.stack import Deployment
+from sandbox.client import MessageView, SandboxUser
+
+SCHOOL = "Green Valley School"
+
+
+@dataclass
+class StepResult:
+    act: str
+    step: str
+    ok: bool
+    seconds: float
+    error: str = ""
+
+
+class Transcript:
+    """Prints the conversation as readable text."""
+
+    def __init__(self, out: TextIO, *, quiet: bool = False) -> None:
+        self.out = out
+        self.quiet = quiet
+
+    def line(self, text: str = "") -> None:
+        if not self.quiet:
+            print(text, file=self.out, flush=True)
+
+    def act(self, title: str) -> None:
+        self.line()
+        self.line(f"══ {title} " + "═" * max(3, 70 - len(title)))
+
+    def note(self, text: str) -> None:
+        self.line(f"   · {text}")
+
+    def person(self, who: str, text: str) -> None:
+        self.line(f"   {who} ▸ {text}")
+
+    def bot(self, who: str, msg: MessageView) -> None:
+        body = msg.content or ""
+        if msg.document:
+            body = (body + " " if body else "") + f"[file {msg.document.get('file_name')}]"
+        if msg.photo:
+            body = (body + " " if body else "") + "[photo]"
+        lines = body.splitlines() or [""]
+        prefix = f"   edubot ▸ {who}{' (edited)' if msg.edited else ''}: "
+        self.line(prefix + lines[0])
+        for extra in lines[1:]:
+            self.line(" " * len(prefix) + extra)
+        for row in msg.buttons:
+            self.line(" " * len(prefix) + "  ".join(f"[ {label} ]" for label, _data in row))
+
+
+@dataclass
+class DemoRun:
+    dep: Deployment
+    transcript: Transcript
+    results: list[StepResult] = field(default_factory=list)
+    people: dict[str, SandboxUser] = field(default_factory=dict)
+    facts: dict[str, object] = field(default_factory=dict)
+    act_name: str = ""
+
+    def person(self, name: str, *, language: str = "en") -> SandboxUser:
+        if name not in self.people:
+            first, _, last = name.partition(" ")
+            self.people[name] = self.dep.person(first, last or None, language_code=language)
+        return self.people[name]
+
+    @contextlib.asynccontextmanager
+    async def step(self, name: str) -> AsyncIterator[None]:
+        started = time.monotonic()
+        try:
+            yield
+        except Exception as exc:
+            detail = str(exc).strip().splitlines()[0] if str(exc).strip() else type(exc).__name__
+            self.results.append(StepResult(self.act_name, name, False, time.monotonic() - started, detail))
+            self.transcript.line(f"   ✗ {name}: {detail}")
+            if not self.transcript.quiet:
+                self.transcript.line(textwrap_indent(traceback.format_exc(limit=3)))
+            return
+        self.results.append(StepResult(self.act_name, name, True, time.monotonic() - started))
+
+    async def say(self, name: str, message: str) -> None:
+        self.transcript.person(name, message)
+        await self.person(name).send(message)
+
+    async def expect(self, name: str, pattern: str, *, timeout: float = 20.0) -> MessageView:
+        msg = await self.person(name).wait_for(pattern, timeout=timeout)
+        self.transcript.bot(name, msg)
+        return msg
+
+    async def press(self, name: str, label: str, message: MessageView) -> None:
+        self.transcript.person(name, f"presses [ {label} ]")
+        await self.person(name).press(label, message=message)
+
+    async def expect_edit(self, name: str, message: MessageView, pattern: str) -> MessageView:
+        msg = await self.person(name).wait_for_edit(message, pattern, timeout=20)
+        self.transcript.bot(name, msg)
+        return msg
+
+
+def textwrap_indent(text: str) -> str:
+    return "\n".join("     " + line for line in text.rstrip().splitlines())
+
+
+Act = Callable[[DemoRun], Awaitable[None]]
+ACTS: list[tuple[str, Act]] = []
+
+
+def act(title: str) -> Callable[[Act], Act]:
+    def register(fn: Act) -> Act:
+        ACTS.append((title, fn))
+        return fn
+
+    return register
+
+
+# ---- the acts -----------------------------------------------------------------------------------
+
+
+@act("A school is set up from the command line")
+async def school_setup(run: DemoRun) -> None:
+    assert run.dep.sessionmaker is not None and run.dep.bot is not None
+    async with run.step("edubot org create"):
+        async with run.dep.sessionmaker() as session:
+            org = await orgs.create_organization(session, SCHOOL, timezone="Asia/Kolkata", country="IN")
+            holidays = await session.scalar(text("SELECT count(*) FROM holidays WHERE org_id = :o"), {"o": org.id})
+        run.facts["org_id"] = org.id
+        run.transcript.note(f'$ edubot org create "{SCHOOL}" --timezone Asia/Kolkata --country IN')
+        run.transcript.note(f"created organization {SCHOOL!r}: {holidays} national holidays seeded")
+    async with run.step("edubot invite admin"):
+        async with run.dep.sessionmaker() as session:
+            code = await invites.create_invite(session, org_id=int(str(run.facts["org_id"])), role=Role.ADMIN,
+                                               created_by_user_id=None)
+            await session.commit()
+        run.facts["admin_code"] = code
+        run.transcript.note(f'$ edubot invite admin --org "{SCHOOL}"')
+        run.transcript.note(f"https://t.me/{run.dep.bot.username}?start={code}")
+
+
+@act("The admin joins with the link")
+async def admin_joins(run: DemoRun) -> None:
+    async with run.step("/start <code> makes Anita the admin"):
+        await run.say("Anita Desai", f"/start {run.facts['admin_code']}")
+        await run.expect("Anita Desai", f"You are now admin of {SCHOOL}")
+    async with run.step("/whoami shows the role"):
+        await run.say("Anita Desai", "/whoami")
+        await run.expect("Anita Desai", f"{SCHOOL}: admin")
+    async with run.step("the used link is refused to someone else"):
+        await run.say("Mallory", f"/start {run.facts['admin_code']}")
+        await run.expect("Mallory", "already been used")
+
+
+@act("Anyone can start, get help and choose a language")
+async def everyone(run: DemoRun) -> None:
+    async with run.step("/start greets a newcomer"):
+        await run.say("Kabir Das", "/start")
+        await run.expect("Kabir Das", "Hello, Kabir!")
+    async with run.step("/help lists the commands"):
+        await run.say("Kabir Das", "/help")
+        await run.expect("Kabir Das", "What I can do for you")
+    async with run.step("/language switches to Hindi"):
+        await run.say("Kabir Das", "/language")
+        question = await run.expect("Kabir Das", "Choose your language")
+        await run.press("Kabir Das", "हिन्दी", question)
+        await run.expect_edit("Kabir Das", question, "हिन्दी")
+        await run.say("Kabir Das", "/help")
+        await run.expect("Kabir Das", "मैं आपके लिए क्या कर सकता हूँ")
+    async with run.step("a Hindi speaker is greeted in Hindi"):
+        run.person("Meera Pillai", language="hi")
+        await run.say("Meera Pillai", "/start")
+        await run.expect("Meera Pillai", "नमस्ते, Meera!")
+
+
+@act("Mistakes get a sentence, never silence")
+async def refusals(run: DemoRun) -> None:
+    async with run.step("an unknown command"):
+        await run.say("Kabir Das", "/attendance")
+        await run.expect("Kabir Das", "/attendance")
+    async with run.step("a wrong invite code"):
+        await run.say("Mallory", "/start AAAAAAAAAAAAAAAAAAAAAA")
+        await run.expect("Mallory", "not valid")
+    async with run.step("chatter"):
+        await run.say("Mallory", "hello?")
+        await run.expect("Mallory", "did not understand")
+
+
+@act("Reliability: repeats and background work")
+async def reliability(run: DemoRun) -> None:
+    async with run.step("the same update delivered twice is answered once"):
+        user = run.person("Dev Patel")
+        run.transcript.person("Dev Patel", "/whoami   (Telegram delivers this update twice)")
+        await user.send("/whoami", duplicate=True)
+        await run.expect("Dev Patel", "not joined")
+        await user.assert_no_message(within=1.0)
+        run.transcript.note("answered once")
+    async with run.step("a job goes through outbox → relay → worker"):
+        assert run.dep.sessionmaker is not None
+        from domain.outbox import enqueue
+
+        label = f"demo-{time.time_ns()}"
+        started = time.monotonic()
+        async with run.dep.sessionmaker() as session:
+            await enqueue(session, "system_ping", label)
+            await session.commit()
+            while True:
+                done = await session.scalar(
+                    text("SELECT count(*) FROM audit_log WHERE action='system.ping' AND data->>'label' = :l"),
+                    {"l": label},
+                )
+                await session.rollback()
+                if done:
+                    break
+                if time.monotonic() - started > 20:
+                    raise AssertionError("the worker did not run the job within 20 s")
+                await asyncio.sleep(0.05)
+        run.transcript.note(f"the worker ran the job {1000 * (time.monotonic() - started):.0f} ms after commit")
+
+
+# ---- running ------------------------------------------------------------------------------------
+
+
+def summary(results: list[StepResult], out: TextIO) -> None:
+    width_act = max([len(r.act) for r in results] + [3])
+    width_step = max([len(r.step) for r in results] + [4])
+    print(file=out)
+    print(f"{'act':<{width_act}}  {'step':<{width_step}}  result  seconds", file=out)
+    print(f"{'-' * width_act}  {'-' * width_step}  ------  -------", file=out)
+    for r in results:
+        print(f"{r.act:<{width_act}}  {r.step:<{width_step}}  {'ok' if r.ok else 'FAILED':<6}  {r.seconds:7.2f}",
+              file=out)
+    failed = [r for r in results if not r.ok]
+    total = sum(r.seconds for r in results)
+    print(f"\n{len(results) - len(failed)} of {len(results)} steps worked in {total:.1f} s.", file=out)
+    for r in failed:
+        print(f"FAILED: {r.act} / {r.step}: {r.error}", file=out)
+
+
+async def play(dep: Deployment, transcript: Transcript, *, only: str | None = None) -> list[StepResult]:
+    run = DemoRun(dep, transcript)
+    for title, fn in ACTS:
+        if only and not re.search(only, title, re.IGNORECASE):
+            continue
+        run.act_name = title
+        transcript.act(title)
+        before = len(run.results)
+        try:
+            await fn(run)
+        except Exception as exc:  # an act that broke outside a step still counts as a failed step
+            run.results.append(StepResult(title, "(act)", False, 0.0, f"{type(exc).__name__}: {exc}"))
+        if len(run.results) == before:
+            run.results.append(StepResult(title, "(act)", False, 0.0, "no step ran"))
+    return run.results
+
+
+async def run_demo(database_url: str, redis_url: str, data_dir: Path, *, quiet: bool = False,
+                   only: str | None = None, out: TextIO = sys.stdout) -> bool:
+    transcript = Transcript(out, quiet=quiet)
+    dep = Deployment(database_url, redis_url, data_dir)
+    started = time.monotonic()
+    print("starting the sandbox (Telegram) and edubot's bot, worker and scheduler…", file=out, flush=True)
+    try:
+        await dep.start()
+    except Exception as exc:
+        print(f"the product did not start: {exc}", file=out)
+        for name, log in dep.logs().items():
+            print(f"----- {name} -----\n{log[-3000:]}", file=out)
+        await dep.stop()
+        return False
+    print(f"ready in {time.monotonic() - started:.1f} s (sandbox at {dep.sandbox.api_url if dep.sandbox else '?'})",
+          file=out, flush=True)
+    try:
+        results = await play(dep, transcript, only=only)
+    finally:
+        await dep.stop()
+    summary(results, out)
+    return bool(results) and all(r.ok for r in results)
