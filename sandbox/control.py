@@ -11,6 +11,7 @@ import base64
 import contextlib
 import json
 import re
+import time
 from collections.abc import Awaitable, Callable
 from typing import TYPE_CHECKING, Any
 
@@ -424,14 +425,25 @@ async def user_state(request: web.Request) -> web.StreamResponse:
     view = _view(request)
     bot = view.bot
     rel = bot.relations.get(view.chat.id) if bot is not None else None
+    last = view.chat.last_action
+    uid = _user(request).id
+    polls = _sb(request).core.world.polls.values()
+    answers = {str(p.message_id): p.answers[uid] for p in polls if p.chat is view.chat and uid in p.answers}
     return _ok(
         {
             "chat_action": view.chat_action,
+            "chat_action_age": round(time.monotonic() - last[1], 3) if view.chat_action and last else None,
             "reply_keyboard": view.reply_keyboard,
             "blocked": bool(rel and rel.blocked),
             "started": bool(rel and rel.started),
+            "poll_answers": answers,
         }
     )
+
+
+@_route
+async def notes(request: web.Request) -> web.StreamResponse:
+    return _ok([{"title": title, "text": text} for title, text in _sb(request).notes])
 
 
 # -- faults, limits, calls ------------------------------------------------------------------------------
@@ -534,6 +546,7 @@ def add_routes(app: web.Application) -> None:
     r.add_get(PREFIX + "/users", list_users)
     r.add_post(PREFIX + "/users", create_user)
     r.add_post(PREFIX + "/groups", create_group)
+    r.add_get(PREFIX + "/notes", notes)
     r.add_get(user, get_user)
     r.add_post(user + "/messages", send_message)
     r.add_get(user + "/messages", messages)

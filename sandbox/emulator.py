@@ -15,6 +15,7 @@ from __future__ import annotations
 
 import re
 import secrets
+from collections.abc import Iterable
 from typing import Any
 
 from aiohttp import web
@@ -112,6 +113,7 @@ class Sandbox:
         self._bots: dict[int, BotHandle] = {}
         self._users: dict[int, SandboxUser] = {}
         self._groups: dict[int, SandboxGroup] = {}
+        self._notes: list[tuple[str, str]] = []
 
     # -- serving ------------------------------------------------------------------------------------
 
@@ -201,6 +203,8 @@ class Sandbox:
         """Add a person (who has not written to any bot yet)."""
         world = self.core.world
         if user_id is None:
+            while world.next_user_id in world.users or world.next_user_id in world.bots:
+                world.next_user_id += 1
             user_id = world.next_user_id
             world.next_user_id += 1
         if user_id in world.users or user_id in world.bots:
@@ -258,6 +262,17 @@ class Sandbox:
             return self._groups[group_id]
         except KeyError:
             raise SandboxError(f"no group {group_id}") from None
+
+    # -- notes for people trying the bot ------------------------------------------------------------
+
+    @property
+    def notes(self) -> list[tuple[str, str]]:
+        """``(title, text)`` pairs the host program publishes for people (the web chat shows them)."""
+        return list(self._notes)
+
+    def set_notes(self, notes: Iterable[tuple[str, str]]) -> None:
+        """Replace the notes (e.g. invite commands to copy); ``GET /sandbox/api/notes`` serves them."""
+        self._notes = [(str(title), str(text)) for title, text in notes]
 
     # -- record, faults, limits ---------------------------------------------------------------------
 

@@ -39,8 +39,7 @@ async def measure_floor(users_n: int, seconds: float, open_rate: float) -> tuple
             await u.send("/start")
         first = [await u.wait_for("Question 1", timeout=60) for u in users]
         closed = await closed_loop(users, first, _press_next, seconds)
-        latest = [u.last_bot_message() or f for u, f in zip(users, first, strict=True)]
-        opened = await open_loop(users, latest, _press_next, open_rate, seconds)
+        opened = await open_loop(users, closed.final, _press_next, open_rate, seconds)
         return closed, opened
     finally:
         proc.stop()

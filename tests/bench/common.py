@@ -38,6 +38,7 @@ class LoadResult:
     seconds: float = 0.0
     latencies_ms: list[float] = field(default_factory=list)
     errors: int = 0
+    final: list[MessageView] = field(default_factory=list)
 
     @property
     def rate(self) -> float:
@@ -57,14 +58,14 @@ PressFn = Callable[[SandboxUser, MessageView], Awaitable[MessageView]]
 async def closed_loop(users: Sequence[SandboxUser], first: Sequence[MessageView], press: PressFn,
                       seconds: float) -> LoadResult:
     """Every user presses again as soon as their question is edited, for ``seconds``."""
-    result = LoadResult()
+    result = LoadResult(final=list(first))
     deadline = time.monotonic() + seconds
 
-    async def one(user: SandboxUser, msg: MessageView) -> None:
+    async def one(i: int) -> None:
         while time.monotonic() < deadline:
             t0 = time.monotonic()
             try:
-                msg = await press(user, msg)
+                result.final[i] = await press(users[i], result.final[i])
             except AssertionError:
                 result.errors += 1
                 return
@@ -72,7 +73,7 @@ async def closed_loop(users: Sequence[SandboxUser], first: Sequence[MessageView]
             result.presses += 1
 
     started = time.monotonic()
-    await asyncio.gather(*(one(u, m) for u, m in zip(users, first, strict=True)))
+    await asyncio.gather(*(one(i) for i in range(len(users))))
     result.seconds = time.monotonic() - started
     return result
 
@@ -81,7 +82,7 @@ async def open_loop(users: Sequence[SandboxUser], first: Sequence[MessageView], 
                     rate: float, seconds: float) -> LoadResult:
     """Presses arrive at a fixed ``rate`` (round-robin over idle users), whatever the latency."""
     result = LoadResult()
-    current = list(first)
+    current = result.final = list(first)
     idle: asyncio.Queue[int] = asyncio.Queue()
     for i in range(len(users)):
         idle.put_nowait(i)

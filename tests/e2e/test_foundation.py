@@ -115,6 +115,18 @@ async def test_health_and_metrics(deployment: Deployment) -> None:
             body = await resp.text()
     assert 'edubot_updates_total{outcome="handled",type="message"}' in body
     assert "edubot_update_seconds_bucket" in body
+    worker_port = deployment.env["EDUBOT_WORKER_METRICS_PORT"]
+    async with aiohttp.ClientSession() as http:
+        for _ in range(50):  # the exposition server starts a moment after the worker
+            try:
+                async with http.get(f"http://127.0.0.1:{worker_port}/") as resp:
+                    worker_body = await resp.text()
+                break
+            except aiohttp.ClientConnectionError:
+                await asyncio.sleep(0.1)
+        else:
+            raise AssertionError("the worker's metrics port never answered")
+    assert "dramatiq_" in worker_body
 
 
 async def test_the_job_pipeline_end_to_end(deployment: Deployment) -> None:

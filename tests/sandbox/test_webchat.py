@@ -60,9 +60,12 @@ async def test_page_is_served(http: aiohttp.ClientSession, path: str) -> None:
 @pytest.mark.parametrize(
     ("name", "content_type", "needle"),
     [
-        ("app.js", "text/javascript", "ChatSession"),
+        ("app.js", "text/javascript", "hashchange"),
         ("api.js", "text/javascript", "EventSource"),
+        ("page.js", "text/javascript", "export function go"),
         ("render.js", "text/javascript", "renderText"),
+        ("session.js", "text/javascript", "class ChatSession"),
+        ("sidebar.js", "text/javascript", "loadPeople"),
         ("style.css", "text/css", ".bubble"),
     ],
 )
