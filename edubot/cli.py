@@ -7,6 +7,7 @@ prints the outcome. Errors meant for the operator are one sentence on stderr, ne
 from __future__ import annotations
 
 import asyncio
+import contextlib
 import os
 import signal
 import subprocess
@@ -131,7 +132,18 @@ def worker(
                 "--threads", str(threads or ready.worker_threads),
                 "--skip-logging", "--worker-shutdown-timeout", "30000",
             ]
-            env = {**os.environ, "EDUBOT_PROCESS": "worker"}
+            prom_dir = ready.data_path / "prometheus"
+            prom_dir.mkdir(parents=True, exist_ok=True)
+            for stale in prom_dir.glob("*.db"):  # Prometheus multiprocess files of an earlier run
+                stale.unlink()
+            env = {
+                **os.environ,
+                "EDUBOT_PROCESS": "worker",
+                # read by Dramatiq's metrics exposition process, which never imports our broker
+                "dramatiq_prom_db": str(prom_dir),
+                "dramatiq_prom_port": str(ready.worker_metrics_port),
+                "dramatiq_prom_host": ready.http_host,
+            }
             # Dramatiq gets its own session so a terminal's Ctrl-C reaches it once, through us.
             proc = subprocess.Popen(argv, env=env, start_new_session=True)  # noqa: S603
             last = [0.0]
@@ -344,6 +356,57 @@ def demo(
     except EdubotError as err:
         raise _fail(str(err)) from None
     raise typer.Exit(0 if ok else 1)
+
+
+@app.command("sandbox")
+def sandbox_(
+    host: Annotated[str, typer.Option(help="address of the web chat and the Bot API emulator")] = "127.0.0.1",
+    port: Annotated[int, typer.Option(help="port of the web chat and the Bot API emulator")] = 8081,
+    emulator_only: Annotated[
+        bool, typer.Option("--emulator-only", help="serve only the emulator (for a bot you run yourself)")
+    ] = False,
+    token: Annotated[str | None, typer.Option(help="with --emulator-only: the bot token to accept")] = None,
+) -> None:
+    """A Telegram of your own in the browser, with edubot behind it: try every role by hand.
+
+    Uses a separate database (`edubot_sandbox`, recreated at each start) and Redis database 14.
+    """
+    import redis
+
+    from edubot.migrate import upgrade
+    from edubot.playground import serve_playground
+    from edubot.services import recreate_database, with_redis_db
+
+    settings = _settings()
+    if emulator_only:
+        from sandbox import serve
+
+        typer.echo(f"Bot API emulator and web chat on http://{host}:{port}/ (Ctrl-C stops)")
+        _run_async(lambda stop: _until_stopped(serve(host, port, tokens=[token] if token else None), stop))
+        return
+    try:
+        with resolved(settings) as ready:
+            db_url, redis_url = ready.require_services()
+            play_db = asyncio.run(recreate_database(db_url, "edubot_sandbox"))
+            upgrade(play_db)
+            play_redis = with_redis_db(redis_url, 14)
+            client = redis.Redis.from_url(play_redis)
+            client.flushdb()
+            client.close()
+            _run_async(lambda stop: serve_playground(play_db, play_redis, ready.data_path / "sandbox",
+                                                     host=host, port=port, stop=stop))
+    except EdubotError as err:
+        raise _fail(str(err)) from None
+
+
+async def _until_stopped(work: Awaitable[object], stop: asyncio.Event) -> None:
+    task = asyncio.ensure_future(work)
+    stopper = asyncio.ensure_future(stop.wait())
+    await asyncio.wait({task, stopper}, return_when=asyncio.FIRST_COMPLETED)
+    task.cancel()
+    stopper.cancel()
+    with contextlib.suppress(asyncio.CancelledError):
+        await task
 
 
 @app.command(context_settings={"allow_extra_args": True, "ignore_unknown_options": True})

@@ -184,6 +184,7 @@ class Deployment:
         worker_threads: int = 8,
         extra_env: Mapping[str, str] | None = None,
         sandbox_port: int = 0,
+        sandbox_host: str = "127.0.0.1",
     ) -> None:
         self.database_url = database_url
         self.redis_url = redis_url
@@ -195,6 +196,7 @@ class Deployment:
         self.worker_threads = worker_threads
         self.extra_env = dict(extra_env or {})
         self.sandbox_port = sandbox_port
+        self.sandbox_host = sandbox_host
         self.sandbox: Sandbox | None = None
         self.bot: BotHandle | None = None
         self.procs: ProductProcesses | None = None
@@ -213,7 +215,7 @@ class Deployment:
         from sandbox import Sandbox as Sb
 
         self.sandbox = Sb(limits=self.limits or SbLimits.off())
-        await self.sandbox.start(port=self.sandbox_port)
+        await self.sandbox.start(host=self.sandbox_host, port=self.sandbox_port)
         self.bot = self.sandbox.add_bot(token=self.BOT_TOKEN, username="edubot_bot", first_name="edubot")
         self.http_port = free_port()
         env = {k: v for k, v in os.environ.items() if not k.startswith("EDUBOT_")}

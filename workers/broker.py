@@ -57,13 +57,8 @@ def _configure() -> RedisBroker:
     settings = load_settings()
     setup_logging(settings.log_level, settings.log_format)
     _db, redis_url = settings.require_services()
-    in_worker = os.environ.get("EDUBOT_PROCESS") == "worker"
-    if in_worker:
-        prom_dir = settings.data_path / "prometheus"
-        prom_dir.mkdir(parents=True, exist_ok=True)
-        os.environ.setdefault("dramatiq_prom_db", str(prom_dir))
-        os.environ.setdefault("dramatiq_prom_port", str(settings.worker_metrics_port))
-    broker = build_broker(redis_url, prometheus=in_worker)
+    # `edubot worker` sets EDUBOT_PROCESS and the dramatiq_prom_* variables for its processes
+    broker = build_broker(redis_url, prometheus=os.environ.get("EDUBOT_PROCESS") == "worker")
     dramatiq.set_broker(broker)
     return broker
 
