@@ -144,7 +144,8 @@ class EmbeddedServices:
         except Exception as exc:
             log_file = self.pg_dir / "log"
             tail = log_file.read_text(errors="replace")[-2000:] if log_file.exists() else ""
-            raise ServiceUnavailable(f"the embedded PostgreSQL did not start ({type(exc).__name__}: {exc})\n{tail}") from exc
+            why = f"{type(exc).__name__}: {exc}"
+            raise ServiceUnavailable(f"the embedded PostgreSQL did not start ({why})\n{tail}") from exc
         info = server.get_postmaster_info()
         socket_dir = info.socket_dir
         exists = server.psql(f"SELECT 1 FROM pg_database WHERE datname = '{DATABASE_NAME}';")  # noqa: S608 - a constant
