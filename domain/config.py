@@ -5,6 +5,7 @@ A malformed value stops the program with a sentence naming the variable, never a
 
 from __future__ import annotations
 
+import os
 import re
 from functools import cached_property
 from pathlib import Path
@@ -177,8 +178,12 @@ def _describe(err: ValidationError) -> str:
 
 
 def load_settings(**overrides: object) -> Settings:
-    """Read the environment; raise ConfigError naming each malformed variable."""
+    """Read the environment (and ``.env``, or the file named by ``EDUBOT_ENV_FILE``; empty for none).
+
+    Raises ConfigError naming each malformed variable.
+    """
+    env_file = os.environ.get("EDUBOT_ENV_FILE", ".env") or None
     try:
-        return Settings(**overrides)  # type: ignore[arg-type]
+        return Settings(_env_file=env_file, **overrides)  # type: ignore[arg-type]
     except ValidationError as err:
         raise ConfigError(_describe(err)) from None

@@ -336,22 +336,13 @@ def demo(
     Uses a separate database (`edubot_demo`) and Redis database 15 on the embedded or configured servers.
     Exits non-zero if any step fails.
     """
-    import redis
-
     from edubot.demo import run_demo
-    from edubot.migrate import upgrade
-    from edubot.services import recreate_database, with_redis_db
+    from edubot.services import scratch
 
     settings = _settings()
     try:
         with resolved(settings) as ready:
-            db_url, redis_url = ready.require_services()
-            demo_db = asyncio.run(recreate_database(db_url, "edubot_demo"))
-            upgrade(demo_db)
-            demo_redis = with_redis_db(redis_url, 15)
-            client = redis.Redis.from_url(demo_redis)
-            client.flushdb()
-            client.close()
+            demo_db, demo_redis = scratch(ready, "edubot_demo", 15)
             ok = asyncio.run(run_demo(demo_db, demo_redis, ready.data_path / "demo", quiet=quiet, only=only))
     except EdubotError as err:
         raise _fail(str(err)) from None
@@ -371,11 +362,8 @@ def sandbox_(
 
     Uses a separate database (`edubot_sandbox`, recreated at each start) and Redis database 14.
     """
-    import redis
-
-    from edubot.migrate import upgrade
     from edubot.playground import serve_playground
-    from edubot.services import recreate_database, with_redis_db
+    from edubot.services import scratch
 
     settings = _settings()
     if emulator_only:
@@ -386,13 +374,7 @@ def sandbox_(
         return
     try:
         with resolved(settings) as ready:
-            db_url, redis_url = ready.require_services()
-            play_db = asyncio.run(recreate_database(db_url, "edubot_sandbox"))
-            upgrade(play_db)
-            play_redis = with_redis_db(redis_url, 14)
-            client = redis.Redis.from_url(play_redis)
-            client.flushdb()
-            client.close()
+            play_db, play_redis = scratch(ready, "edubot_sandbox", 14)
             _run_async(lambda stop: serve_playground(play_db, play_redis, ready.data_path / "sandbox",
                                                      host=host, port=port, stop=stop))
     except EdubotError as err:

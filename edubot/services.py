@@ -68,3 +68,26 @@ async def recreate_database(server_url: str, name: str) -> str:
     finally:
         await conn.close()
     return with_database(server_url, name)
+
+
+def scratch(settings: Settings, database: str, redis_db: int) -> tuple[str, str]:
+    """A clean, migrated database and an emptied Redis database on the servers of ``settings``.
+
+    Used by `edubot demo` and `edubot sandbox`, so trying the product never touches real data.
+    """
+    import asyncio
+
+    import redis
+
+    from edubot.migrate import upgrade
+
+    db_url, redis_url = settings.require_services()
+    url = asyncio.run(recreate_database(db_url, database))
+    upgrade(url)
+    scratch_redis = with_redis_db(redis_url, redis_db)
+    client = redis.Redis.from_url(scratch_redis)
+    try:
+        client.flushdb()
+    finally:
+        client.close()
+    return url, scratch_redis

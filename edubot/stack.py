@@ -229,6 +229,7 @@ class Deployment:
             EDUBOT_HTTP_PORT=str(self.http_port),
             EDUBOT_WORKER_METRICS_PORT=str(free_port()),
             EDUBOT_LOG_LEVEL="INFO",
+            EDUBOT_ENV_FILE="",  # an operator's .env (a real token, a webhook URL) must not leak in
         )
         if self.webhook:
             env.update(EDUBOT_WEBHOOK_URL=f"http://127.0.0.1:{self.http_port}",

@@ -94,6 +94,7 @@ def pytest_configure(config: pytest.Config) -> None:
     os.environ["EDUBOT_REDIS_URL"] = redis_env
     os.environ.setdefault("EDUBOT_DATA_DIR", str(ROOT / ".edubot" / "test-data"))
     os.environ.setdefault("EDUBOT_LOG_LEVEL", "WARNING")
+    os.environ["EDUBOT_ENV_FILE"] = ""  # a developer's .env must not change what the tests see
 
 
 def pytest_unconfigure(config: pytest.Config) -> None:
@@ -182,5 +183,6 @@ def env_for(services: ServiceUrls, tmp_path: Path) -> dict[str, str]:
         EDUBOT_REDIS_URL=services.redis_url,
         EDUBOT_DATA_DIR=str(tmp_path / "data"),
         EDUBOT_LOG_LEVEL="INFO",
+        EDUBOT_ENV_FILE="",
     )
     return env

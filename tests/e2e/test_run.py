@@ -32,7 +32,7 @@ def _env(sb: Sandbox, data: Path, **extra: str) -> dict[str, str]:
     env = {k: v for k, v in os.environ.items() if not k.startswith("EDUBOT_")}
     env.update(EDUBOT_BOT_TOKEN=Deployment.BOT_TOKEN, EDUBOT_TELEGRAM_API_URL=sb.api_url,
                EDUBOT_DATA_DIR=str(data), EDUBOT_HTTP_HOST="127.0.0.1", EDUBOT_HTTP_PORT="0",
-               EDUBOT_WORKER_METRICS_PORT="0", EDUBOT_WORKER_PROCESSES="1", **extra)
+               EDUBOT_WORKER_METRICS_PORT="0", EDUBOT_WORKER_PROCESSES="1", EDUBOT_ENV_FILE="", **extra)
     return env
 
 

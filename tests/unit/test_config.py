@@ -75,3 +75,13 @@ def test_missing_token_is_explained(monkeypatch: pytest.MonkeyPatch) -> None:
     assert "EDUBOT_BOT_TOKEN is not set" in str(info.value)
     monkeypatch.setenv("EDUBOT_BOT_TOKEN", TOKEN)
     assert load_settings().token() == TOKEN
+
+
+def test_dotenv_is_read_and_can_be_switched_off(monkeypatch: pytest.MonkeyPatch, tmp_path) -> None:
+    (tmp_path / ".env").write_text("EDUBOT_TIMEZONE=Europe/Berlin\nEDUBOT_TELEGRAM_RATE=12\n")
+    monkeypatch.chdir(tmp_path)
+    assert load_settings().timezone == "Europe/Berlin"
+    monkeypatch.setenv("EDUBOT_TELEGRAM_RATE", "40")  # the environment wins over the file
+    assert load_settings().telegram_rate == 40
+    monkeypatch.setenv("EDUBOT_ENV_FILE", "")
+    assert load_settings().timezone == "Asia/Kolkata"
