@@ -50,3 +50,9 @@ def translate(message: str, language: str, /, **params: Any) -> str:
     if params:
         text = text.format(**{k: html.escape(str(v), quote=False) for k, v in params.items()})
     return text
+
+
+def translate_plain(message: str, language: str, /, **params: Any) -> str:
+    """Like :func:`translate` but for plain text (a file, or a value that is escaped later): no escaping."""
+    text = get_i18n().gettext(message, locale=language)
+    return text.format(**{k: str(v) for k, v in params.items()}) if params else text

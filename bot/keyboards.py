@@ -19,3 +19,41 @@ def language_keyboard(current: str) -> InlineKeyboardMarkup:
         kb.button(text=("✓ " if code == current else "") + name, callback_data=LanguageCB(code=code))
     kb.adjust(2)
     return kb.as_markup()
+
+
+class UploadAnswerCB(CallbackData, prefix="up"):
+    upload_id: int
+    key: str
+    index: int
+
+
+class SwitchCB(CallbackData, prefix="sw"):
+    org_id: int
+
+
+class UnlinkCB(CallbackData, prefix="ul"):
+    link_id: int
+    confirm: bool = False
+
+
+class PrefKindCB(CallbackData, prefix="nk"):
+    kind: str
+
+
+class PrefQuietCB(CallbackData, prefix="nq"):
+    preset: str
+
+
+class InviteCB(CallbackData, prefix="iv"):
+    what: str  # teacher / admin / students / parents
+    class_id: int = 0
+
+
+class WizardCB(CallbackData, prefix="wz"):
+    field: str
+    index: int  # -1: skip
+
+
+class JoinConfirmCB(CallbackData, prefix="jn"):
+    invite_id: int
+    yes: bool

@@ -69,11 +69,22 @@ class Actor:
     def require(self, *roles: Role) -> MembershipView:
         """The acting membership with one of ``roles`` (in the order given), or Forbidden."""
         if self.org_id is None and len(self.org_ids) > 1:
-            raise Forbidden(N_("You belong to several organizations; choose the one to act in first."))
+            raise Forbidden(N_("You belong to several organizations; choose the one to act in with /switch."))
         for role in roles:
             m = self.membership(role)
             if m is not None:
                 return m
-        raise Forbidden(N_("This needs the role of {roles}; you are {mine}."),
-                        roles=" / ".join(r.value for r in roles),
-                        mine=", ".join(sorted(r.value for r in self.roles)) or "not a member of any organization yet")
+        if not self.memberships:
+            raise Forbidden(N_("Join your school first: open the invite link you were sent, or paste its code here."))
+        raise Forbidden(_ONLY.get(frozenset(roles), N_("You are not allowed to do this.")))
+
+
+_ONLY: dict[frozenset[Role], str] = {
+    frozenset({Role.TEACHER}): N_("Only teachers can do this."),
+    frozenset({Role.ADMIN}): N_("Only admins can do this."),
+    frozenset({Role.PARENT}): N_("Only parents can do this."),
+    frozenset({Role.STUDENT}): N_("Only students can do this."),
+    frozenset({Role.TEACHER, Role.ADMIN}): N_("Only teachers and admins can do this."),
+    frozenset({Role.STUDENT, Role.PARENT}): N_("Only students and parents can do this."),
+    frozenset({Role.STUDENT, Role.TEACHER}): N_("Only students and teachers can do this."),
+}

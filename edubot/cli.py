@@ -21,6 +21,7 @@ import typer
 from domain.config import Settings, load_settings
 from domain.errors import DomainError, EdubotError
 from edubot.logs import setup_logging
+from edubot.procutil import die_with_parent
 from edubot.services import resolved
 
 app = typer.Typer(
@@ -145,7 +146,9 @@ def worker(
                 "dramatiq_prom_host": ready.http_host,
             }
             # Dramatiq gets its own session so a terminal's Ctrl-C reaches it once, through us.
-            proc = subprocess.Popen(argv, env=env, start_new_session=True)  # noqa: S603
+            proc = subprocess.Popen(  # noqa: S603
+                argv, env=env, start_new_session=True, preexec_fn=die_with_parent()
+            )
             last = [0.0]
 
             def forward(signum: int, _frame: object) -> None:

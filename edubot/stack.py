@@ -10,6 +10,7 @@ from __future__ import annotations
 import asyncio
 import contextlib
 import os
+import shutil
 import signal
 import socket
 import subprocess
@@ -21,6 +22,8 @@ from pathlib import Path
 from typing import TYPE_CHECKING
 
 import psutil
+
+from edubot.procutil import die_with_parent
 
 if TYPE_CHECKING:
     from sqlalchemy.ext.asyncio import AsyncEngine, AsyncSession, async_sessionmaker
@@ -40,7 +43,11 @@ def free_port(host: str = "127.0.0.1") -> int:
 
 
 class Proc:
-    """A child process in its own process group, its output kept in a log file."""
+    """A child process in its own process group, its output kept in a log file.
+
+    It is killed if the thread that started it ends (``PR_SET_PDEATHSIG``): start it from the main
+    thread (the event loop), never from a short-lived worker thread.
+    """
 
     def __init__(self, name: str, argv: Sequence[str], env: Mapping[str, str], log_dir: Path | None = None) -> None:
         self.name = name
@@ -54,7 +61,8 @@ class Proc:
             self.log = log_dir / f"{name}.log"
         self._fh = self.log.open("ab")
         self.popen = subprocess.Popen(  # noqa: S603
-            self.argv, env=dict(env), cwd=ROOT, stdout=self._fh, stderr=subprocess.STDOUT, start_new_session=True
+            self.argv, env=dict(env), cwd=ROOT, stdout=self._fh, stderr=subprocess.STDOUT, start_new_session=True,
+            preexec_fn=die_with_parent(signal.SIGKILL),
         )
 
     @property
@@ -237,34 +245,50 @@ class Deployment:
         env.update(self.extra_env)
         self.engine = make_engine(self.database_url, pool_size=4, application_name="edubot-stack")
         self.sessionmaker = make_sessionmaker(self.engine)
+        shutil.rmtree(self.data_dir / "logs", ignore_errors=True)  # logs of an earlier run would mislead
         self.procs = ProductProcesses(env, self.data_dir / "logs", worker_processes=self.worker_processes,
                                       worker_threads=self.worker_threads)
         self.procs.start(*self.parts)
-        await self.wait_ready(timeout)
+        try:
+            await self.wait_ready(timeout)
+        except BaseException:
+            await self.stop()
+            raise
 
     async def wait_ready(self, timeout: float = 60.0, parts: Sequence[str] | None = None) -> None:
-        """Until every started part says it is working (bot polling or webhook set, worker, scheduler)."""
+        """Until every started part is working, judged by what it does (whatever the log level): the bot
+        polls (or set its webhook), every worker process fetches from Redis, the scheduler holds its lock."""
         assert self.procs is not None and self.sandbox is not None
-        wanted = {
-            "bot": "bot started",
-            "worker": "Worker process is ready for action",
-            "scheduler": "scheduler is active",
-        }
+        since = time.time()
         deadline = time.monotonic() + timeout
-        for part in parts or self.parts:
-            proc = self.procs.procs[part]
-            while wanted[part] not in proc.output():
-                if not proc.alive():
-                    raise RuntimeError(f"{part} exited ({proc.popen.returncode}):\n{proc.output()[-5000:]}")
-                if time.monotonic() > deadline:
-                    raise RuntimeError(f"{part} not ready within {timeout:.0f} s:\n{proc.output()[-5000:]}")
-                await asyncio.sleep(0.05)
-        if "bot" in (parts or self.parts):
+        import redis.asyncio as aioredis
+
+        client = aioredis.Redis.from_url(self.redis_url)
+        try:
+            for part in parts or self.parts:
+                proc = self.procs.procs[part]
+                while not await self._working(part, client, since):
+                    if not proc.alive():
+                        raise RuntimeError(f"{part} exited ({proc.popen.returncode}):\n{proc.output()[-5000:]}")
+                    if time.monotonic() > deadline:
+                        raise RuntimeError(f"{part} not ready within {timeout:.0f} s:\n{proc.output()[-5000:]}")
+                    await asyncio.sleep(0.05)
+        finally:
+            await client.aclose()
+
+    async def _working(self, part: str, client: object, since: float) -> bool:
+        assert self.sandbox is not None
+        if part == "bot":
             method = "setWebhook" if self.webhook else "getUpdates"
-            while not [c for c in self.sandbox.calls_of(method) if c.token == self.BOT_TOKEN]:
-                if time.monotonic() > deadline:
-                    raise RuntimeError(f"the bot never called {method}")
-                await asyncio.sleep(0.05)
+            return any(c.token == self.BOT_TOKEN and c.wall >= since - 1 for c in self.sandbox.calls_of(method))
+        if part == "worker":
+            beats = await client.zrangebyscore("dramatiq:__heartbeats__", int(since * 1000) - 1000, "+inf")  # type: ignore[attr-defined]
+            return len(beats) >= self.worker_processes
+        beat = self.data_dir / "scheduler.heartbeat"
+        try:
+            return beat.stat().st_mtime >= since - 1 and beat.read_text().startswith("active")
+        except OSError:
+            return False
 
     def person(self, first_name: str, last_name: str | None = None, *, language_code: str = "en") -> SandboxUser:
         assert self.sandbox is not None

@@ -14,6 +14,8 @@ import sys
 import time
 from dataclasses import dataclass, field
 
+from edubot.procutil import die_with_parent
+
 log = logging.getLogger("edubot.run")
 
 
@@ -27,7 +29,9 @@ class Child:
     started_at: float = field(default=0.0)
 
     def start(self) -> None:
-        self.process = subprocess.Popen(self.argv, env=os.environ.copy())  # noqa: S603
+        self.process = subprocess.Popen(  # noqa: S603
+            self.argv, env=os.environ.copy(), preexec_fn=die_with_parent()
+        )
         self.started_at = time.monotonic()
         log.info("started", extra={"child": self.name, "pid": self.process.pid})
 

@@ -416,6 +416,27 @@ class ChatView:
             await pressed.answer(timeout)
         return pressed
 
+    async def press_forged(
+        self, data: str, message: MessageView | int | None = None, *, wait_answer: bool = True, timeout: float = 10.0
+    ) -> Press:
+        """A tampered client: a ``callback_query`` with ``data`` that no button of the message carries.
+
+        For security tests: the bot must check every id in callback data against the caller's rights.
+        ``message`` defaults to the latest bot message in the chat.
+        """
+        if message is None:
+            visible = [m for m in self.chat.visible() if m.sender_bot_id is not None]
+            if not visible:
+                raise SandboxError("the bot has sent nothing in this chat to attach a callback to")
+            stored = visible[-1]
+        else:
+            stored = self._stored(message)
+        state = self._core.press(self._user, stored, data)
+        pressed = Press(state.id, stored.message_id, data, state.answer)
+        if wait_answer:
+            await pressed.answer(timeout)
+        return pressed
+
     async def answer_poll(self, message: MessageView | int, option_ids: list[int]) -> None:
         """Vote in a bot's poll (``[]`` retracts); the bot gets ``poll_answer`` (non-anonymous) and ``poll``."""
         self._core.vote(self._user, self._stored(message), list(option_ids))

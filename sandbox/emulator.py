@@ -199,8 +199,13 @@ class Sandbox:
         language_code: str | None = "en",
         user_id: int | None = None,
         is_premium: bool = False,
+        started: bool = False,
     ) -> SandboxUser:
-        """Add a person (who has not written to any bot yet)."""
+        """Add a person; by default they have not written to any bot yet.
+
+        ``started=True`` is a person who pressed Start with every bot some time ago (no update is
+        delivered now): bots may write to them. Benchmarks seed thousands of people this way.
+        """
         world = self.core.world
         if user_id is None:
             while world.next_user_id in world.users or world.next_user_id in world.bots:
@@ -210,6 +215,9 @@ class Sandbox:
         if user_id in world.users or user_id in world.bots:
             raise SandboxError(f"id {user_id} is taken")
         state = world.add_user(UserState(user_id, first_name, last_name, username, language_code, is_premium))
+        if started:
+            for bot in world.bots.values():
+                bot.relation(user_id).started = True
         user = self._users[user_id] = SandboxUser(self.core, state)
         return user
 

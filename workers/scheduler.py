@@ -20,6 +20,7 @@ from dramatiq import Broker
 from sqlalchemy import text
 from sqlalchemy.ext.asyncio import AsyncSession, async_sessionmaker
 
+from domain import notify
 from domain.config import Settings
 from domain.db import make_engine, make_sessionmaker
 from domain.outbox import NOTIFY_CHANNEL
@@ -67,6 +68,13 @@ async def _cleanup_updates(ctx: SweepContext) -> int:
         res = await s.execute(text("DELETE FROM processed_updates WHERE processed_at < now() - interval '2 days'"))
         await s.commit()
         return int(getattr(res, "rowcount", 0) or 0)
+
+
+@sweep("notifications-due", every_seconds=10)
+async def _notifications_due(ctx: SweepContext) -> int:
+    """Quiet hours that ended, retries whose time came, claims of dead workers: deliver them now."""
+    async with ctx.sessionmaker() as s:
+        return await notify.schedule_due(s)
 
 
 @sweep("outbox-cleanup", every_seconds=3600)

@@ -1,4 +1,4 @@
-"""Feature routers, assembled in one stated order: specific features first, the fallback last."""
+"""Feature routers, assembled in one stated order: commands first, conversations next, fallback last."""
 
 from __future__ import annotations
 
@@ -6,9 +6,15 @@ from aiogram import Router
 
 
 def build_routers() -> list[Router]:
-    from bot.routers import fallback, start
+    from bot.routers import fallback, invite, join, parent, prefs, start, teacher, wizards
 
     return [
-        start.router,
+        start.router,  # /start, /help, /cancel… also end any conversation
+        invite.router,
+        teacher.router,
+        parent.router,
+        prefs.router,
+        join.router,  # the USN answer of a class link
+        wizards.router,  # answers to a wizard's questions
         fallback.router,  # must stay last
     ]

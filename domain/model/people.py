@@ -158,11 +158,11 @@ class Invite(Base):
     __tablename__ = "invites"
     __table_args__ = (
         CheckConstraint("uses >= 0 AND (max_uses IS NULL OR uses <= max_uses)", name="uses_within_max"),
-        CheckConstraint("role <> 'parent' OR student_membership_id IS NOT NULL", name="parent_bound_to_student"),
+        CheckConstraint("role <> 'parent' OR student_id IS NOT NULL", name="parent_invite_has_student"),
+        CheckConstraint("role <> 'student' OR class_id IS NOT NULL OR student_id IS NOT NULL",
+                        name="student_invite_has_place"),
         ForeignKeyConstraint(["org_id", "class_id"], ["classes.org_id", "classes.id"], ondelete="CASCADE"),
-        ForeignKeyConstraint(
-            ["org_id", "student_membership_id"], ["memberships.org_id", "memberships.id"], ondelete="CASCADE"
-        ),
+        ForeignKeyConstraint(["org_id", "student_id"], ["students.org_id", "students.id"], ondelete="CASCADE"),
     )
 
     id: Mapped[BigId]
@@ -170,12 +170,73 @@ class Invite(Base):
     role: Mapped[Role] = mapped_column(ROLE_TYPE)
     code_hash: Mapped[bytes] = mapped_column(LargeBinary(32), unique=True)
     class_id: Mapped[int | None] = mapped_column(BigInteger)
-    student_membership_id: Mapped[int | None] = mapped_column(BigInteger)
+    student_id: Mapped[int | None] = mapped_column(BigInteger, index=True)
     created_by_user_id: Mapped[int | None] = mapped_column(ForeignKey("users.id", ondelete="SET NULL"))
-    max_uses: Mapped[int | None] = mapped_column(Integer, server_default=text("1"))
+    max_uses: Mapped[int | None] = mapped_column(Integer)  # None: until it expires (a class link)
     uses: Mapped[int] = mapped_column(Integer, server_default=text("0"))
     expires_at: Mapped[dt.datetime]
     revoked_at: Mapped[dt.datetime | None]
     last_used_at: Mapped[dt.datetime | None]
     last_used_by_user_id: Mapped[int | None] = mapped_column(ForeignKey("users.id", ondelete="SET NULL"))
+    created_at: Mapped[CreatedAt]
+
+
+class ClassTeacher(Base):
+    """A teacher responsible for a class (told about its students, may invite them)."""
+
+    __tablename__ = "class_teachers"
+    __table_args__ = (
+        ForeignKeyConstraint(["org_id", "class_id"], ["classes.org_id", "classes.id"], ondelete="CASCADE"),
+        ForeignKeyConstraint(
+            ["org_id", "membership_id"], ["memberships.org_id", "memberships.id"], ondelete="CASCADE"
+        ),
+    )
+
+    org_id: Mapped[int] = mapped_column(ForeignKey("organizations.id", ondelete="CASCADE"))
+    class_id: Mapped[int] = mapped_column(BigInteger, primary_key=True)
+    membership_id: Mapped[int] = mapped_column(BigInteger, primary_key=True, index=True)
+    created_at: Mapped[CreatedAt]
+
+
+class Student(Base):
+    """A student as the school knows them (roster row), claimed by a Telegram account when they join."""
+
+    __tablename__ = "students"
+    __table_args__ = (
+        UniqueConstraint("org_id", "usn"),
+        UniqueConstraint("org_id", "id"),
+        UniqueConstraint("membership_id"),
+        ForeignKeyConstraint(["org_id", "class_id"], ["classes.org_id", "classes.id"]),
+        ForeignKeyConstraint(["org_id", "membership_id"], ["memberships.org_id", "memberships.id"]),
+        CheckConstraint("usn ~ '^[A-Z0-9][A-Z0-9/-]{0,31}$'", name="usn_format"),
+        CheckConstraint("length(name) BETWEEN 1 AND 120", name="name_length"),
+    )
+
+    id: Mapped[BigId]
+    org_id: Mapped[int] = mapped_column(ForeignKey("organizations.id", ondelete="CASCADE"), index=True)
+    usn: Mapped[str] = mapped_column(Text)
+    name: Mapped[str] = mapped_column(Text)
+    class_id: Mapped[int | None] = mapped_column(BigInteger, index=True)
+    parent_phone: Mapped[str | None] = mapped_column(Text)
+    membership_id: Mapped[int | None] = mapped_column(BigInteger)
+    created_at: Mapped[CreatedAt]
+    updated_at: Mapped[CreatedAt]
+
+
+class ParentLink(Base):
+    """A parent membership linked to one student of the same organization."""
+
+    __tablename__ = "parent_links"
+    __table_args__ = (
+        UniqueConstraint("parent_membership_id", "student_id"),
+        ForeignKeyConstraint(
+            ["org_id", "parent_membership_id"], ["memberships.org_id", "memberships.id"], ondelete="CASCADE"
+        ),
+        ForeignKeyConstraint(["org_id", "student_id"], ["students.org_id", "students.id"], ondelete="CASCADE"),
+    )
+
+    id: Mapped[BigId]
+    org_id: Mapped[int] = mapped_column(ForeignKey("organizations.id", ondelete="CASCADE"), index=True)
+    parent_membership_id: Mapped[int] = mapped_column(BigInteger)
+    student_id: Mapped[int] = mapped_column(BigInteger, index=True)
     created_at: Mapped[CreatedAt]

@@ -10,8 +10,6 @@ import datetime as dt
 import hashlib
 import re
 import secrets
-from collections.abc import Awaitable, Callable
-from dataclasses import dataclass
 from typing import Protocol
 
 from sqlalchemy import select
@@ -22,7 +20,6 @@ from domain import audit
 from domain.access import Actor
 from domain.errors import N_, Conflict, Invalid, NotFound, RateLimited
 from domain.model.base import utcnow
-from domain.model.org import Organization
 from domain.model.people import Invite, Membership, Role, User
 
 CODE_RE = re.compile(r"^[A-Za-z0-9_-]{16,64}$")
@@ -56,7 +53,7 @@ async def create_invite(
     created_by_user_id: int | None,
     ttl_days: int = 7,
     class_id: int | None = None,
-    student_membership_id: int | None = None,
+    student_id: int | None = None,
     max_uses: int | None = 1,
     now: dt.datetime | None = None,
 ) -> str:
@@ -68,7 +65,7 @@ async def create_invite(
         role=role,
         code_hash=code_hash(code),
         class_id=class_id,
-        student_membership_id=student_membership_id,
+        student_id=student_id,
         created_by_user_id=created_by_user_id,
         max_uses=max_uses,
         expires_at=expires,
@@ -81,15 +78,39 @@ async def create_invite(
     return code
 
 
-@dataclass(frozen=True)
-class Redeemed:
-    org_id: int
-    org_name: str
-    role: Role
-    already_member: bool = False
+async def find_redeemable(
+    session: AsyncSession,
+    actor: Actor,
+    code: str,
+    *,
+    attempts: AttemptCounter | None = None,
+    now: dt.datetime | None = None,
+) -> Invite:
+    """The invite behind ``code``, locked, if it can still be used; otherwise a sentence saying why."""
+    code = code.strip()
+    if attempts is not None:
+        count = await attempts.hit(f"invite:{actor.user_id}", 3600)
+        if count > MAX_ATTEMPTS_PER_HOUR:
+            raise RateLimited(N_("Too many invite codes tried in the last hour. Please wait and try again later."))
+    if not looks_like_code(code):
+        raise Invalid(N_("That is not an invite code. A code has 22 letters, digits, - or _."))
+    invite = await session.scalar(select(Invite).where(Invite.code_hash == code_hash(code)).with_for_update())
+    if invite is None or invite.revoked_at is not None:
+        raise NotFound(N_("This invite code is not valid. Check it, or ask for a new one."))
+    if invite.expires_at <= (now or utcnow()):
+        raise Conflict(N_("This invite has expired. Ask for a new one."))
+    if invite.max_uses is not None and invite.uses >= invite.max_uses:
+        raise Conflict(N_("This invite has already been used. Ask for a new one if you need it."))
+    return invite
 
 
-Granter = Callable[[AsyncSession, Invite, User], Awaitable[bool]]
+async def consume(session: AsyncSession, invite: Invite, user_id: int, now: dt.datetime | None = None) -> None:
+    """Count one use of the invite (and audit it) in the caller's transaction."""
+    invite.uses += 1
+    invite.last_used_at = now or utcnow()
+    invite.last_used_by_user_id = user_id
+    await audit.record(session, "invite.redeemed", org_id=invite.org_id, actor_user_id=user_id,
+                       entity="invite", entity_id=invite.id, role=invite.role.value)
 
 
 async def grant_membership(session: AsyncSession, invite: Invite, user: User) -> bool:
@@ -106,48 +127,3 @@ async def grant_membership(session: AsyncSession, invite: Invite, user: User) ->
                            entity="membership", entity_id=membership_id, role=invite.role.value,
                            via_invite=invite.id)
     return membership_id is not None
-
-
-#: How each role's invite is honoured; capabilities with richer joins (students, parents) add theirs.
-GRANTERS: dict[Role, Granter] = {Role.ADMIN: grant_membership, Role.TEACHER: grant_membership}
-
-
-async def redeem(
-    session: AsyncSession,
-    actor: Actor,
-    code: str,
-    *,
-    attempts: AttemptCounter | None = None,
-    now: dt.datetime | None = None,
-) -> Redeemed:
-    code = code.strip()
-    if attempts is not None:
-        count = await attempts.hit(f"invite:{actor.user_id}", 3600)
-        if count > MAX_ATTEMPTS_PER_HOUR:
-            raise RateLimited(N_("Too many invite codes tried in the last hour. Please wait and try again later."))
-    if not looks_like_code(code):
-        raise Invalid(N_("That is not an invite code. A code has 22 letters, digits, - or _."))
-    invite = await session.scalar(select(Invite).where(Invite.code_hash == code_hash(code)).with_for_update())
-    if invite is None or invite.revoked_at is not None:
-        raise NotFound(N_("This invite code is not valid. Check it, or ask for a new one."))
-    if invite.expires_at <= (now or utcnow()):
-        raise Conflict(N_("This invite has expired. Ask for a new one."))
-    if invite.max_uses is not None and invite.uses >= invite.max_uses:
-        raise Conflict(N_("This invite has already been used. Ask for a new one if you need it."))
-    granter = GRANTERS.get(invite.role)
-    if granter is None:
-        raise Invalid(N_("This kind of invite cannot be used yet."))
-    user = await session.get(User, actor.user_id)
-    assert user is not None
-    fresh = await granter(session, invite, user)
-    org = await session.get(Organization, invite.org_id)
-    assert org is not None
-    if fresh:
-        invite.uses += 1
-        invite.last_used_at = now or utcnow()
-        invite.last_used_by_user_id = user.id
-        await audit.record(session, "invite.redeemed", org_id=invite.org_id, actor_user_id=user.id,
-                           entity="invite", entity_id=invite.id, role=invite.role.value)
-    user.current_org_id = invite.org_id
-    await session.commit()
-    return Redeemed(org_id=org.id, org_name=org.name, role=invite.role, already_member=not fresh)

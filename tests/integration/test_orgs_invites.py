@@ -11,7 +11,7 @@ from sqlalchemy.ext.asyncio import AsyncSession
 from domain import sysconfig
 from domain.errors import Conflict, Invalid, NotFound, RateLimited
 from domain.model import Holiday, Invite, Membership, Role, SystemConfig
-from domain.services import invites, orgs, users
+from domain.services import invites, joining, orgs, users
 from domain.services.users import TelegramProfile
 
 
@@ -71,14 +71,15 @@ async def test_admin_invite_redeemed_once(session: AsyncSession) -> None:
     assert stored == invites.code_hash(code) and code.encode() not in stored  # only the hash is kept
 
     alice = await _actor(session, 1001)
-    result = await invites.redeem(session, alice, code, attempts=Counter())
-    assert result.role is Role.ADMIN and result.org_name == "Inv College" and not result.already_member
+    result = await joining.redeem(session, alice, code, attempts=Counter())
+    assert isinstance(result, joining.Joined)
+    assert result.role is Role.ADMIN and result.org_name == "Inv College" and not result.already
     roles = (await session.execute(select(Membership.role).where(Membership.org_id == org.id))).scalars().all()
     assert roles == [Role.ADMIN]
 
     bob = await _actor(session, 1002)
     with pytest.raises(Conflict) as info:
-        await invites.redeem(session, bob, code)
+        await joining.redeem(session, bob, code)
     assert "already been used" in str(info.value)
     actions = (await session.execute(text("SELECT action FROM audit_log ORDER BY id"))).scalars().all()
     assert "invite.created" in actions and "invite.redeemed" in actions and "role.granted" in actions
@@ -90,12 +91,12 @@ async def test_wrong_expired_and_malformed_codes(session: AsyncSession) -> None:
     code = await invites.create_invite(session, org_id=org.id, role=Role.TEACHER, created_by_user_id=None, now=past)
     carol = await _actor(session, 1003)
     with pytest.raises(Conflict) as info:
-        await invites.redeem(session, carol, code)
+        await joining.redeem(session, carol, code)
     assert "expired" in str(info.value)
     with pytest.raises(NotFound):
-        await invites.redeem(session, carol, invites.new_code())
+        await joining.redeem(session, carol, invites.new_code())
     with pytest.raises(Invalid):
-        await invites.redeem(session, carol, "hello there")
+        await joining.redeem(session, carol, "hello there")
     assert await session.scalar(select(func.count()).select_from(Membership)) == 0
 
 
@@ -104,9 +105,9 @@ async def test_attempts_are_rate_limited(session: AsyncSession) -> None:
     counter = Counter()
     for _ in range(invites.MAX_ATTEMPTS_PER_HOUR):
         with pytest.raises(NotFound):
-            await invites.redeem(session, dave, invites.new_code(), attempts=counter)
+            await joining.redeem(session, dave, invites.new_code(), attempts=counter)
     with pytest.raises(RateLimited):
-        await invites.redeem(session, dave, invites.new_code(), attempts=counter)
+        await joining.redeem(session, dave, invites.new_code(), attempts=counter)
 
 
 async def test_user_language_follows_telegram_until_chosen(session: AsyncSession) -> None:

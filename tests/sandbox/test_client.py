@@ -7,6 +7,7 @@ import re
 
 import pytest
 from aiogram import Bot
+from aiogram.exceptions import TelegramBadRequest
 from aiogram.types import BufferedInputFile, InlineKeyboardButton, InlineKeyboardMarkup
 
 from sandbox import ChatView, Sandbox, SandboxError, SandboxUser, make_png
@@ -164,3 +165,13 @@ async def test_people_edit_their_messages(tg: Bot, started: SandboxUser) -> None
     bot_text = await tg.send_message(started.id, "bot text")
     with pytest.raises(SandboxError, match="only their own messages"):
         await started.edit(bot_text.message_id, "nope")
+
+
+async def test_a_person_who_started_earlier_can_be_written_to(sb: Sandbox, tg: Bot) -> None:
+    earlier = sb.add_user("Earlier", started=True)
+    fresh = sb.add_user("Fresh")
+    sent = await tg.send_message(earlier.id, "hello")
+    assert sent.chat.id == earlier.id and earlier.bot_messages[-1].text == "hello"
+    with pytest.raises(TelegramBadRequest) as info:
+        await tg.send_message(fresh.id, "hello")
+    assert info.value.message == "Bad Request: chat not found"

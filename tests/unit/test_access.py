@@ -38,4 +38,7 @@ def test_several_organizations_need_a_choice() -> None:
 def test_no_membership_is_forbidden() -> None:
     with pytest.raises(Forbidden) as info:
         _actor().require(Role.STUDENT)
-    assert "not a member" in str(info.value)
+    assert "Join your school first" in str(info.value)
+    with pytest.raises(Forbidden) as info:
+        _actor((1, Role.PARENT)).require(Role.TEACHER, Role.ADMIN)
+    assert str(info.value) == "Only teachers and admins can do this."

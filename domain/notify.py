@@ -1,0 +1,292 @@
+"""The one way the product tells people things: ``notify(event, recipients)``.
+
+A notification row per (event, recipient) is recorded in the caller's transaction, with a unique key,
+so one event is never told twice to one person, however often the caller or a job runs. Delivery
+jobs go through the outbox. A recipient's muted kinds are recorded as muted (not sent); quiet hours
+(local time of the organization) hold a message until they end — delayed, never dropped.
+
+Delivery is at least once: a message is claimed (``sending``) before it goes to Telegram and marked
+``sent`` right after; only a message in flight when its worker is killed can be sent twice.
+"""
+
+from __future__ import annotations
+
+import datetime as dt
+import hashlib
+from collections.abc import Iterable, Sequence
+from dataclasses import dataclass
+from typing import Any
+from zoneinfo import ZoneInfo
+
+from sqlalchemy import select, text, update
+from sqlalchemy.dialects.postgresql import insert
+from sqlalchemy.ext.asyncio import AsyncSession
+
+from domain.errors import N_
+from domain.model.base import utcnow
+from domain.model.messaging import Notification, NotificationPrefs, StoredFile
+from domain.model.org import Organization
+from domain.model.people import User
+from domain.outbox import enqueue
+
+#: What people can be told, with the name shown in /notifications.
+KINDS: dict[str, str] = {
+    "result": N_("exam results"),
+    "marks": N_("published marks"),
+    "evaluation": N_("evaluated answer sheets"),
+    "alert": N_("attendance and risk alerts"),
+    "digest": N_("the weekly digest"),
+    "account": N_("account changes"),
+    "upload": N_("answers to files you sent"),
+}
+#: Kinds that cannot be muted: they answer something the person did.
+ALWAYS = frozenset({"account", "upload"})
+CHUNK = 100
+QUEUE = "notify"
+STALE_SENDING = dt.timedelta(seconds=30)  # a claim older than this belongs to a dead worker
+
+
+@dataclass(frozen=True)
+class Attachment:
+    """A file sent with a notification; ``ephemeral`` files (holding secrets) are emptied once delivered."""
+
+    name: str
+    mime_type: str
+    content: bytes
+    ephemeral: bool = False
+
+
+@dataclass(frozen=True)
+class NotifyOutcome:
+    recorded: int
+    muted: int
+    deferred: int
+
+
+def quiet_until(local_now: dt.datetime, start: dt.time | None, end: dt.time | None) -> dt.datetime | None:
+    """When quiet hours that contain ``local_now`` end (local time), or None outside them.
+
+    Quiet hours may wrap midnight (22:00–07:00). ``start == end`` means no quiet hours.
+    """
+    if start is None or end is None or start == end:
+        return None
+    t = local_now.timetz().replace(tzinfo=None)
+    today = local_now.date()
+    if start < end:
+        inside = start <= t < end
+        end_day = today
+    else:
+        inside = t >= start or t < end
+        end_day = today + dt.timedelta(days=1) if t >= start else today
+    if not inside:
+        return None
+    naive = dt.datetime.combine(end_day, end)
+    return naive.replace(tzinfo=local_now.tzinfo)
+
+
+async def notify(
+    session: AsyncSession,
+    *,
+    org_id: int,
+    event_key: str,
+    kind: str,
+    recipients: Iterable[int],
+    message: str,
+    params: dict[str, Any] | None = None,
+    attachment: Attachment | None = None,
+    now: dt.datetime | None = None,
+) -> NotifyOutcome:
+    """Record that ``recipients`` (user ids) are to be told ``message`` about ``event_key``."""
+    if kind not in KINDS:
+        raise ValueError(f"unknown notification kind {kind!r}")
+    people = sorted(set(recipients))
+    if not people:
+        return NotifyOutcome(0, 0, 0)
+    now = now or utcnow()
+    tz = ZoneInfo(await session.scalar(select(Organization.timezone).where(Organization.id == org_id)) or "UTC")
+    prefs = {
+        p.user_id: p
+        for p in (await session.execute(select(NotificationPrefs).where(NotificationPrefs.user_id.in_(people))))
+        .scalars()
+        .all()
+    }
+    file_id = None
+    if attachment is not None:
+        stored = StoredFile(org_id=org_id, name=attachment.name, mime_type=attachment.mime_type,
+                            content=attachment.content, size=len(attachment.content),
+                            sha256=hashlib.sha256(attachment.content).digest(), ephemeral=attachment.ephemeral)
+        session.add(stored)
+        await session.flush()
+        file_id = stored.id
+    rows = []
+    for user_id in people:
+        pref = prefs.get(user_id)
+        status, not_before = "pending", None
+        if pref is not None and kind in (pref.muted_kinds or []) and kind not in ALWAYS:
+            status = "muted"
+        elif pref is not None:
+            until = quiet_until(now.astimezone(tz), pref.quiet_start, pref.quiet_end)
+            not_before = until.astimezone(dt.UTC) if until else None
+        rows.append(
+            {"org_id": org_id, "event_key": event_key, "kind": kind, "recipient_user_id": user_id,
+             "message": message, "params": params or {}, "file_id": file_id, "status": status,
+             "not_before": not_before}
+        )
+    inserted = (
+        await session.execute(
+            insert(Notification)
+            .values(rows)
+            .on_conflict_do_nothing(index_elements=["event_key", "recipient_user_id"])
+            .returning(Notification.id, Notification.status, Notification.not_before)
+        )
+    ).all()
+    due = [r.id for r in inserted if r.status == "pending" and r.not_before is None]
+    await schedule(session, due)
+    return NotifyOutcome(
+        recorded=len(inserted),
+        muted=sum(1 for r in inserted if r.status == "muted"),
+        deferred=sum(1 for r in inserted if r.status == "pending" and r.not_before is not None),
+    )
+
+
+async def schedule(session: AsyncSession, ids: Sequence[int]) -> int:
+    """Enqueue delivery jobs for these notification ids (in chunks), in the caller's transaction."""
+    ids = sorted(ids)
+    for i in range(0, len(ids), CHUNK):
+        await enqueue(session, "deliver_notifications", ids[i : i + CHUNK], queue=QUEUE)
+    if ids:
+        await session.execute(update(Notification).where(Notification.id.in_(ids)).values(enqueued_at=text("now()")))
+    return len(ids)
+
+
+# ---- delivery (used by the worker) ----------------------------------------------------------------
+
+
+@dataclass(frozen=True)
+class Claimed:
+    id: int
+    org_id: int
+    kind: str
+    message: str
+    params: dict[str, Any]
+    telegram_id: int
+    language: str
+    reachable: bool
+    attempts: int
+    file_id: int | None
+
+
+_CLAIM = text(
+    """
+    UPDATE notifications n
+       SET status = 'sending', sending_at = now(), attempts = n.attempts + 1
+      FROM users u
+     WHERE n.id = :id AND u.id = n.recipient_user_id
+       AND (n.status = 'pending' OR (n.status = 'sending' AND n.sending_at < now() - make_interval(secs => :stale)))
+       AND (n.not_before IS NULL OR n.not_before <= now())
+    RETURNING n.id, n.org_id, n.kind, n.message, n.params, u.telegram_id, u.language, u.reachable, n.attempts,
+              n.file_id
+    """
+)
+
+
+async def claim(session: AsyncSession, notification_id: int) -> Claimed | None:
+    """Take one notification for sending (committed at once); None if it is not due or not ours."""
+    row = (
+        await session.execute(_CLAIM, {"id": notification_id, "stale": STALE_SENDING.total_seconds()})
+    ).first()
+    await session.commit()
+    if row is None:
+        return None
+    return Claimed(row.id, row.org_id, row.kind, row.message, dict(row.params), row.telegram_id, row.language,
+                   row.reachable, row.attempts, row.file_id)
+
+
+@dataclass(frozen=True)
+class FileToSend:
+    name: str
+    mime_type: str
+    content: bytes
+
+
+async def file_to_send(session: AsyncSession, file_id: int) -> FileToSend | None:
+    row = (await session.execute(
+        select(StoredFile.name, StoredFile.mime_type, StoredFile.content).where(StoredFile.id == file_id)
+    )).first()
+    if row is None or row.content is None:
+        return None
+    return FileToSend(row.name, row.mime_type, row.content)
+
+
+async def mark_sent(session: AsyncSession, notification_id: int, message_ids: Sequence[int]) -> None:
+    """Record the delivery; an ephemeral file is emptied once nobody else is waiting for it."""
+    file_id = (await session.execute(
+        update(Notification)
+        .where(Notification.id == notification_id)
+        .values(status="sent", sent_at=text("now()"), telegram_message_ids=list(message_ids), error=None)
+        .returning(Notification.file_id)
+    )).scalar_one_or_none()
+    if file_id is not None:
+        await session.execute(
+            text(
+                "UPDATE files SET content = NULL WHERE id = :f AND ephemeral AND NOT EXISTS ("
+                " SELECT 1 FROM notifications WHERE file_id = :f AND status IN ('pending', 'sending'))"
+            ),
+            {"f": file_id},
+        )
+    await session.commit()
+
+
+async def mark_unreachable(session: AsyncSession, notification_id: int, telegram_id: int, why: str) -> None:
+    """The person blocked the bot (or never started it): stop trying, remember it for the reports."""
+    await session.execute(
+        update(Notification).where(Notification.id == notification_id).values(status="unreachable", error=why)
+    )
+    await session.execute(
+        update(User)
+        .where(User.telegram_id == telegram_id, User.reachable.is_(True))
+        .values(reachable=False, unreachable_at=text("now()"))
+    )
+    await session.commit()
+
+
+async def mark_failed(session: AsyncSession, notification_id: int, why: str) -> None:
+    await session.execute(
+        update(Notification).where(Notification.id == notification_id).values(status="failed", error=why[:2000])
+    )
+    await session.commit()
+
+
+async def release(session: AsyncSession, notification_id: int, why: str, delay: dt.timedelta) -> None:
+    """Give a claimed notification back to be tried again after ``delay`` (the due sweep picks it up)."""
+    await session.execute(
+        update(Notification)
+        .where(Notification.id == notification_id, Notification.status == "sending")
+        .values(status="pending", error=why[:2000], enqueued_at=None,
+                not_before=text("now() + make_interval(secs => :d)").bindparams(d=delay.total_seconds()))
+    )
+    await session.commit()
+
+
+async def schedule_due(session: AsyncSession, *, limit: int = 5000) -> int:
+    """Enqueue delivery of notifications that became due: quiet hours over, a retry's time reached,
+    a claim left by a worker that died, or a delivery job that never ran."""
+    await session.execute(
+        text(
+            "UPDATE notifications SET status = 'pending', enqueued_at = NULL "
+            "WHERE (status = 'sending' AND sending_at < now() - interval '60 seconds') "
+            "   OR (status = 'pending' AND enqueued_at < now() - interval '15 minutes')"
+        )
+    )
+    ids = (
+        await session.execute(
+            text(
+                "SELECT id FROM notifications WHERE status = 'pending' AND enqueued_at IS NULL "
+                "AND (not_before IS NULL OR not_before <= now()) ORDER BY id LIMIT :n FOR UPDATE SKIP LOCKED"
+            ),
+            {"n": limit},
+        )
+    ).scalars().all()
+    await schedule(session, list(ids))
+    await session.commit()
+    return len(ids)
