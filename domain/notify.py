@@ -13,13 +13,14 @@ from __future__ import annotations
 
 import datetime as dt
 import hashlib
+import json
 from collections.abc import Iterable, Sequence
 from dataclasses import dataclass
 from typing import Any
 from zoneinfo import ZoneInfo
 
-from sqlalchemy import select, text, update
-from sqlalchemy.dialects.postgresql import insert
+from sqlalchemy import BigInteger, cast, func, select, text, update
+from sqlalchemy.dialects.postgresql import ARRAY
 from sqlalchemy.ext.asyncio import AsyncSession
 
 from domain.errors import N_
@@ -54,6 +55,19 @@ class Attachment:
     mime_type: str
     content: bytes
     ephemeral: bool = False
+
+
+_INSERT = text(
+    """
+    INSERT INTO notifications (org_id, event_key, kind, recipient_user_id, message, params, file_id, status,
+                               not_before)
+    SELECT :org, :key, :kind, r.person, :message, CAST(:params AS jsonb), :file, r.status, r.wait
+      FROM unnest(CAST(:people AS bigint[]), CAST(:statuses AS text[]), CAST(:waits AS timestamptz[]))
+           AS r(person, status, wait)
+    ON CONFLICT (event_key, recipient_user_id) DO NOTHING
+    RETURNING id, status, not_before
+    """
+)
 
 
 @dataclass(frozen=True)
@@ -106,9 +120,9 @@ async def notify(
     tz = ZoneInfo(await session.scalar(select(Organization.timezone).where(Organization.id == org_id)) or "UTC")
     prefs = {
         p.user_id: p
-        for p in (await session.execute(select(NotificationPrefs).where(NotificationPrefs.user_id.in_(people))))
-        .scalars()
-        .all()
+        for p in (await session.execute(
+            select(NotificationPrefs).where(NotificationPrefs.user_id == func.any(cast(people, ARRAY(BigInteger))))
+        )).scalars().all()
     }
     file_id = None
     if attachment is not None:
@@ -118,7 +132,8 @@ async def notify(
         session.add(stored)
         await session.flush()
         file_id = stored.id
-    rows = []
+    statuses: list[str] = []
+    waits: list[dt.datetime | None] = []
     for user_id in people:
         pref = prefs.get(user_id)
         status, not_before = "pending", None
@@ -127,19 +142,12 @@ async def notify(
         elif pref is not None:
             until = quiet_until(now.astimezone(tz), pref.quiet_start, pref.quiet_end)
             not_before = until.astimezone(dt.UTC) if until else None
-        rows.append(
-            {"org_id": org_id, "event_key": event_key, "kind": kind, "recipient_user_id": user_id,
-             "message": message, "params": params or {}, "file_id": file_id, "status": status,
-             "not_before": not_before}
-        )
-    inserted = (
-        await session.execute(
-            insert(Notification)
-            .values(rows)
-            .on_conflict_do_nothing(index_elements=["event_key", "recipient_user_id"])
-            .returning(Notification.id, Notification.status, Notification.not_before)
-        )
-    ).all()
+        statuses.append(status)
+        waits.append(not_before)
+    inserted = (await session.execute(_INSERT, {
+        "org": org_id, "key": event_key, "kind": kind, "message": message, "params": json.dumps(params or {}),
+        "file": file_id, "people": people, "statuses": statuses, "waits": waits,
+    })).all()  # one statement with arrays: any number of recipients
     due = [r.id for r in inserted if r.status == "pending" and r.not_before is None]
     await schedule(session, due)
     return NotifyOutcome(
@@ -155,7 +163,7 @@ async def schedule(session: AsyncSession, ids: Sequence[int]) -> int:
     for i in range(0, len(ids), CHUNK):
         await enqueue(session, "deliver_notifications", ids[i : i + CHUNK], queue=QUEUE)
     if ids:
-        await session.execute(update(Notification).where(Notification.id.in_(ids)).values(enqueued_at=text("now()")))
+        await session.execute(text("UPDATE notifications SET enqueued_at = now() WHERE id = ANY(:ids)"), {"ids": ids})
     return len(ids)
 
 

@@ -10,6 +10,7 @@ from __future__ import annotations
 
 import asyncio
 import contextlib
+import io
 import re
 import sys
 import time
@@ -27,6 +28,7 @@ from edubot.stack import Deployment
 from sandbox.client import MessageView, SandboxUser
 
 SCHOOL = "Green Valley School"
+DATA = Path(__file__).resolve().parent / "demo_data"
 
 
 @dataclass
@@ -83,6 +85,11 @@ class DemoRun:
     facts: dict[str, object] = field(default_factory=dict)
     act_name: str = ""
 
+    def facts_codes(self, usn: str) -> dict[str, str]:
+        codes = self.facts.get("codes")
+        assert isinstance(codes, dict) and usn in codes, f"no codes for {usn}"
+        return dict(codes[usn])
+
     def person(self, name: str, *, language: str = "en") -> SandboxUser:
         if name not in self.people:
             first, _, last = name.partition(" ")
@@ -120,6 +127,26 @@ class DemoRun:
         msg = await self.person(name).wait_for_edit(message, pattern, timeout=20)
         self.transcript.bot(name, msg)
         return msg
+
+
+def _code(msg: MessageView) -> str:
+    found = re.search(r"start=([A-Za-z0-9_-]{22})", msg.content)
+    if not found:
+        raise AssertionError(f"no invite link in: {msg.content}")
+    return found.group(1)
+
+
+def _codes(xlsx: bytes) -> dict[str, dict[str, str]]:
+    import openpyxl
+
+    rows = list(openpyxl.load_workbook(io.BytesIO(xlsx), read_only=True).active.iter_rows(values_only=True))
+    out = {}
+    for row in rows[1:]:
+        cells = [str(c or "") for c in row]
+        student = re.search(r"start=([A-Za-z0-9_-]{22})", cells[4])
+        parent = re.search(r"start=([A-Za-z0-9_-]{22})", cells[5])
+        out[cells[0]] = {"student": student.group(1) if student else "", "parent": parent.group(1) if parent else ""}
+    return out
 
 
 def textwrap_indent(text: str) -> str:
@@ -172,6 +199,58 @@ async def admin_joins(run: DemoRun) -> None:
     async with run.step("the used link is refused to someone else"):
         await run.say("Mallory", f"/start {run.facts['admin_code']}")
         await run.expect("Mallory", "already been used")
+
+
+@act("A teacher sets up a class; students and parents join")
+async def onboarding(run: DemoRun) -> None:
+    async with run.step("the admin makes a teacher link with /invite"):
+        await run.say("Anita Desai", "/invite")
+        menu = await run.expect("Anita Desai", "Whom do you want to invite")
+        await run.press("Anita Desai", "A teacher", menu)
+        link = await run.expect("Anita Desai", "A one-time link for a new teacher")
+        run.facts["teacher_code"] = _code(link)
+    async with run.step("the teacher joins"):
+        await run.say("Ravi Kumar", f"/start {run.facts['teacher_code']}")
+        await run.expect("Ravi Kumar", f"You are now teacher of {SCHOOL}")
+    async with run.step("/newclass asks for what is missing"):
+        await run.say("Ravi Kumar", "/newclass")
+        await run.expect("Ravi Kumar", "What is the class called")
+        await run.say("Ravi Kumar", "CSE-B")
+        await run.expect("Ravi Kumar", "Class CSE-B is created")
+    async with run.step("/newcourse takes key=value"):
+        await run.say("Ravi Kumar", '/newcourse code=CS301 name="Database Systems" class=CSE-B program=CSE')
+        await run.expect("Ravi Kumar", "Course CS301 Database Systems is created for class CSE-B")
+    async with run.step("a roster file becomes students, links and parent codes"):
+        run.transcript.person("Ravi Kumar", "[sends roster.csv: 12 students]")
+        await run.person("Ravi Kumar").send_document(DATA / "roster.csv")
+        await run.expect("Ravi Kumar", "Received roster.csv")
+        sheet = await run.expect("Ravi Kumar", "applied: 12 new", timeout=30)
+        codes = _codes(await run.person("Ravi Kumar").download(sheet))
+        run.facts["codes"] = codes
+        run.transcript.note(f"the spreadsheet lists {len(codes)} students with their personal and parent links")
+    async with run.step("a student joins with a personal link"):
+        aarav = run.facts_codes("1CR24CS001")
+        await run.say("Aarav Shah", f"/start {aarav['student']}")
+        await run.expect("Aarav Shah", r"Welcome, Aarav Shah \(1CR24CS001\)")
+    async with run.step("a student joins with the class link and their USN"):
+        await run.say("Ravi Kumar", "/invite class=CSE-B")
+        class_link = await run.expect("Ravi Kumar", "The join link of class CSE-B")
+        await run.say("Diya Kulkarni", f"/start {_code(class_link)}")
+        await run.expect("Diya Kulkarni", "Send your USN")
+        await run.say("Diya Kulkarni", "1cr24cs002")
+        await run.expect("Diya Kulkarni", r"Welcome, Diya Kulkarni \(1CR24CS002\)")
+    async with run.step("a parent links with the parent code; the student is told"):
+        await run.say("Sunita Shah", f"/start {run.facts_codes('1CR24CS001')['parent']}")
+        await run.expect("Sunita Shah", r"You are linked to Aarav Shah \(1CR24CS001\) as a parent")
+        await run.expect("Aarav Shah", "Sunita Shah is now linked to your account", timeout=30)
+        await run.say("Sunita Shah", "/children")
+        await run.expect("Sunita Shah", "Your children")
+    async with run.step("someone else cannot take a student's USN"):
+        await run.say("Mallory", f"/start {_code(class_link)}")
+        await run.expect("Mallory", "Send your USN")
+        await run.say("Mallory", "1CR24CS001")
+        await run.expect("Mallory", "already linked to another Telegram account")
+        await run.expect("Ravi Kumar", "Someone tried to join CSE-B as 1CR24CS001", timeout=30)
 
 
 @act("Anyone can start, get help and choose a language")

@@ -29,6 +29,7 @@ MAX_RETRIES = 8
 MIN_BACKOFF_MS = 1_000
 MAX_BACKOFF_MS = 5 * 60_000
 HEARTBEAT_TIMEOUT_MS = 30_000  # an unacked message of a dead worker returns to its queue after this
+MAINTENANCE_CHANCE = 10_000  # per million fetches: dead workers' messages are looked for every few seconds
 
 
 def build_broker(redis_url: str, *, prometheus: bool = False) -> RedisBroker:
@@ -49,7 +50,8 @@ def build_broker(redis_url: str, *, prometheus: bool = False) -> RedisBroker:
         CurrentMessage(),
     ]
     return RedisBroker(  # type: ignore[no-untyped-call]
-        url=redis_url, middleware=middleware, heartbeat_timeout=HEARTBEAT_TIMEOUT_MS
+        url=redis_url, middleware=middleware, heartbeat_timeout=HEARTBEAT_TIMEOUT_MS,
+        maintenance_chance=MAINTENANCE_CHANCE,
     )
 
 

@@ -13,7 +13,7 @@ from bot.keyboards import JoinConfirmCB
 from bot.replies import t
 from bot.welcome import welcome
 from domain.access import Actor
-from domain.errors import N_
+from domain.errors import N_, Conflict
 from domain.services import joining
 
 router = Router(name="join")
@@ -26,7 +26,11 @@ class JoinState(StatesGroup):
 @router.message(JoinState.usn, F.text, ~F.text.startswith("/"))
 async def usn_sent(message: Message, state: FSMContext, bot: Bot, session: AsyncSession, actor: Actor) -> None:
     data = await state.get_data()
-    result = await joining.join_class(session, actor, int(data["invite_id"]), message.text or "")
+    try:
+        result = await joining.join_class(session, actor, int(data["invite_id"]), message.text or "")
+    except Conflict:
+        await state.clear()  # taken or on another roster: a matter for the teacher, not for retyping
+        raise
     if isinstance(result, joining.NeedsConfirmation):
         await state.update_data(usn=result.usn)
         kb = InlineKeyboardBuilder()

@@ -26,6 +26,7 @@ router = Router(name="start")
 
 async def _redeem(message: Message, bot: Bot, session: AsyncSession, actor: Actor, code: str,
                   attempts: AttemptCounter, state: FSMContext) -> None:
+    await state.clear()  # a new invite ends whatever conversation was going on
     result = await joining.redeem(session, actor, code, attempts=attempts)
     lang = actor.language
     if isinstance(result, joining.NeedsUsn):

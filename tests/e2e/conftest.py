@@ -53,7 +53,9 @@ async def deployment(request, module_db, services, tmp_path_factory) -> AsyncIte
 
 @pytest.fixture
 async def own_deployment(request, fresh_db, services, redis, tmp_path) -> AsyncIterator[Deployment]:  # type: ignore[no-untyped-def]
-    """A deployment for one test; ``@pytest.mark.deployment(webhook=True, …)`` passes options."""
+    """A deployment for one test; ``@pytest.mark.deployment(webhook=True, …)`` passes options.
+
+    Fault tests may kill and restart its parts; restarts happen in the test's thread, as they must."""
     marker = request.node.get_closest_marker("deployment")
     kwargs = dict(marker.kwargs) if marker else {}
     async for dep in _run(fresh_db, services.redis_url, tmp_path / "data",
