@@ -226,14 +226,15 @@ async def file_to_send(session: AsyncSession, file_id: int) -> FileToSend | None
     return FileToSend(row.name, row.mime_type, row.content)
 
 
+_SENT = text(
+    "UPDATE notifications SET status = 'sent', sent_at = now(), telegram_message_ids = CAST(:ids AS bigint[]), "
+    "error = NULL WHERE id = :id RETURNING file_id"
+)
+
+
 async def mark_sent(session: AsyncSession, notification_id: int, message_ids: Sequence[int]) -> None:
     """Record the delivery; an ephemeral file is emptied once nobody else is waiting for it."""
-    file_id = (await session.execute(
-        update(Notification)
-        .where(Notification.id == notification_id)
-        .values(status="sent", sent_at=text("now()"), telegram_message_ids=list(message_ids), error=None)
-        .returning(Notification.file_id)
-    )).scalar_one_or_none()
+    file_id = (await session.execute(_SENT, {"id": notification_id, "ids": list(message_ids)})).scalar_one_or_none()
     if file_id is not None:
         await session.execute(
             text(

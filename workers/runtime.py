@@ -50,7 +50,8 @@ async def get_runtime() -> Runtime:
         return _runtime
     settings = load_settings()
     db_url, redis_url = settings.require_services()
-    engine = make_engine(db_url, pool_size=settings.db_pool_size, application_name="edubot-worker")
+    # no pre-ping: a job that meets a dropped connection fails and is retried (Dramatiq's retries)
+    engine = make_engine(db_url, pool_size=settings.db_pool_size, application_name="edubot-worker", pre_ping=False)
     _runtime = Runtime(
         settings=settings,
         engine=engine,
