@@ -123,16 +123,16 @@ async def ingest_roster(
         return IngestReport("rejected", N_("There are no classes yet: create one with /newclass, then send the roster "
                                            "again."))
     default = upload.params.get("class")
-    mine = await classes.classes_of(session, actor)
     if default is None and not has_class_column(table.header):
-        if len(mine) == 1:
-            default = mine[0].name
+        choices = await classes.offered(session, actor)
+        if len(choices) == 1:
+            default = choices[0].name
         else:
             upload.status = "needs_input"
             return IngestReport(
                 "needs_input", N_("Which class is {name} for?"), {"name": upload.file_name},
                 question=Question("class", N_("Which class is {name} for?"), {"name": upload.file_name},
-                                  [c.name for c in (mine or known)]),
+                                  [c.name for c in choices]),
             )
     parsed = parse_roster(table, known_classes=[c.name for c in known], default_class=default)
     ids = {c.name: c.id for c in known}

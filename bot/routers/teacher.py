@@ -146,8 +146,7 @@ async def upload_answer(query: CallbackQuery, callback_data: UploadAnswerCB, bot
     await uploads.own_waiting_upload(session, actor, callback_data.upload_id)
     if callback_data.key != "class":
         raise NotFound(N_("That choice is no longer offered."))
-    choices = [c.name for c in (await classes.classes_of(session, actor)
-                                or await classes.all_classes(session, actor.org_id or 0))]
+    choices = [c.name for c in await classes.offered(session, actor)]
     if not 0 <= callback_data.index < len(choices):
         raise NotFound(N_("That choice is no longer offered."))
     value = choices[callback_data.index]

@@ -69,6 +69,11 @@ async def classes_of(session: AsyncSession, actor: Actor) -> list[ClassView]:
     return [ClassView(r.id, r.name) for r in rows]
 
 
+async def offered(session: AsyncSession, actor: Actor) -> list[ClassView]:
+    """The classes to offer as choices: the person's own, or every class of the organization if none."""
+    return await classes_of(session, actor) or await all_classes(session, actor.org_id or 0)
+
+
 async def all_classes(session: AsyncSession, org_id: int) -> list[ClassView]:
     rows = (
         await session.execute(

@@ -163,3 +163,27 @@ async def test_refusals_answer_with_a_sentence(deployment: Deployment, tmp_path:
     await teacher.wait_for("photo.png", timeout=30)
     await teacher.send_document(b"Hello,World\n1,2\n", filename="notes.csv")
     await teacher.wait_for("I could not tell what notes.csv is", timeout=30)
+
+
+async def test_a_roster_without_class_asks_which_class(deployment: Deployment) -> None:
+    dep = deployment
+    assert dep.sessionmaker is not None
+    async with dep.sessionmaker() as s:
+        org = await orgs.create_organization(s, "Question School", timezone="Asia/Kolkata")
+        code = await invites.create_invite(s, org_id=org.id, role=Role.TEACHER, created_by_user_id=None)
+        await s.commit()
+    teacher = dep.person("Qasim")
+    await teacher.send(f"/start {code}")
+    await teacher.wait_for("You are now teacher")
+    for name in ("A-1", "B-2"):
+        await teacher.send(f"/newclass {name}")
+        await teacher.wait_for(f"Class {name} is created")
+    await teacher.send_document("USN;NAME\n4QS01;Ira\n4QS02;Om\n".encode("cp1252"), filename="list.csv")
+    question = await teacher.wait_for("Which class is list.csv for", timeout=30)
+    assert question.button_texts == ["A-1", "B-2"]
+    await teacher.press("B-2", message=question)
+    await teacher.wait_for_edit(question, "list.csv: class B-2")
+    done = await teacher.wait_for("Roster list.csv applied: 2 new", timeout=30)
+    assert done.document is not None
+    await teacher.send_document(b"USN,NAME\n4QS03,Zoe\n", filename="one.csv", caption="class=a-1")
+    await teacher.wait_for("Roster one.csv applied: 1 new", timeout=30)
