@@ -4,11 +4,10 @@ from __future__ import annotations
 
 from collections.abc import Sequence
 
-from domain.reports.xlsx import csv_bytes
-
 from bot.i18n import translate_plain as plain
 from domain.errors import N_
 from domain.files.problems import Problem
+from domain.reports.xlsx import csv_bytes
 
 SHOWN_PROBLEMS = 20
 

@@ -109,7 +109,9 @@ async def test_two_processes_share_the_global_rate(sb: Sandbox, redis: aioredis.
     assert len(calls) == 300 and all(c.ok for c in calls)
     rate = (len(calls) - 1) / (calls[-1].monotonic - calls[0].monotonic)
     print(f"achieved {rate:.2f} messages/s (limit {RATE})")
-    assert 0.95 * RATE <= rate <= 1.05 * RATE
+    # never above the limit (correctness); the lower bound only catches a limiter that throttles far too
+    # much — the achieved fraction itself is measured by `edubot bench fanout`, not asserted here
+    assert 0.5 * RATE <= rate <= 1.05 * RATE
     window = [c.monotonic for c in calls]
     busiest = max(sum(1 for t in window if s <= t < s + 1.0) for s in window)
     assert busiest <= RATE + 5, "no burst beyond the jitter allowance in any one-second window"

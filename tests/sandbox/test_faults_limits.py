@@ -113,15 +113,14 @@ async def test_per_chat_tokens_refill(sb: Sandbox, tg: Bot, started: SandboxUser
 
 
 async def test_global_limit(sb: Sandbox, tg: Bot) -> None:
-    users = [sb.add_user(f"U{i}") for i in range(31)]
+    users = [sb.add_user(f"U{i}") for i in range(3)]
     for u in users:
         await u.send("/start")
-    sb.set_limits(Limits(global_per_second=30))
-    for u in users[:30]:
-        await tg.send_message(u.id, "notice")
-    with pytest.raises(TelegramRetryAfter) as exc:
-        await tg.send_message(users[30].id, "notice")
-    assert exc.value.retry_after == 1
+    sb.set_limits(Limits(global_per_second=2))  # a bucket of 2, refilled every 0.5 s: robust on a slow machine
+    results = await asyncio.gather(*(tg.send_message(u.id, "notice") for u in users), return_exceptions=True)
+    refused = [r for r in results if isinstance(r, TelegramRetryAfter)]
+    assert len(refused) == 1, results
+    assert refused[0].retry_after == 1
 
 
 async def test_group_limit(sb: Sandbox, tg: Bot) -> None:
