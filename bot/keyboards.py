@@ -57,3 +57,29 @@ class WizardCB(CallbackData, prefix="wz"):
 class JoinConfirmCB(CallbackData, prefix="jn"):
     invite_id: int
     yes: bool
+
+
+class PublishCB(CallbackData, prefix="pub"):
+    assessment_id: int
+
+
+class AttainmentCB(CallbackData, prefix="att"):
+    course_id: int
+
+
+class ProgressCB(CallbackData, prefix="prg"):
+    student_id: int
+
+
+class SurveyOpenCB(CallbackData, prefix="svo"):
+    course_id: int
+
+
+class SurveyCloseCB(CallbackData, prefix="svc"):
+    survey_id: int
+
+
+class SurveyCB(CallbackData, prefix="sv"):
+    survey_id: int
+    co: int  # position of the CO in the survey (1-based)
+    rating: int

@@ -15,7 +15,7 @@ import datetime as dt
 import hashlib
 import json
 from collections.abc import Iterable, Sequence
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 from typing import Any
 from zoneinfo import ZoneInfo
 
@@ -43,6 +43,7 @@ KINDS: dict[str, str] = {
 #: Kinds that cannot be muted: they answer something the person did.
 ALWAYS = frozenset({"account", "upload"})
 CHUNK = 100
+HTML = "@html"  # a message written already (in its reader's language): params["html"] is sent as it is
 QUEUE = "notify"
 STALE_SENDING = dt.timedelta(seconds=30)  # a claim older than this belongs to a dead worker
 
@@ -59,11 +60,12 @@ class Attachment:
 
 _INSERT = text(
     """
-    INSERT INTO notifications (org_id, event_key, kind, recipient_user_id, message, params, file_id, status,
-                               not_before)
-    SELECT :org, :key, :kind, r.person, :message, CAST(:params AS jsonb), :file, r.status, r.wait
-      FROM unnest(CAST(:people AS bigint[]), CAST(:statuses AS text[]), CAST(:waits AS timestamptz[]))
-           AS r(person, status, wait)
+    INSERT INTO notifications (org_id, event_key, kind, recipient_user_id, message, params, file_id, buttons,
+                               status, not_before)
+    SELECT :org, r.key, :kind, r.person, :message, CAST(r.params AS jsonb), :file, CAST(:buttons AS jsonb),
+           r.status, r.wait
+      FROM unnest(CAST(:keys AS text[]), CAST(:people AS bigint[]), CAST(:params AS text[]),
+                  CAST(:statuses AS text[]), CAST(:waits AS timestamptz[])) AS r(key, person, params, status, wait)
     ON CONFLICT (event_key, recipient_user_id) DO NOTHING
     RETURNING id, status, not_before
     """
@@ -75,6 +77,7 @@ class NotifyOutcome:
     recorded: int
     muted: int
     deferred: int
+    due: tuple[int, ...] = ()  # ids to deliver now (already scheduled unless ``schedule_now`` was False)
 
 
 def quiet_until(local_now: dt.datetime, start: dt.time | None, end: dt.time | None) -> dt.datetime | None:
@@ -98,6 +101,18 @@ def quiet_until(local_now: dt.datetime, start: dt.time | None, end: dt.time | No
     return naive.replace(tzinfo=local_now.tzinfo)
 
 
+@dataclass(frozen=True)
+class Entry:
+    """One person to tell, under one event key, with their own values for the message's placeholders."""
+
+    event_key: str
+    recipient: int  # user id
+    params: dict[str, Any] = field(default_factory=dict)
+
+
+Buttons = list[list[dict[str, str]]]  # inline keyboard rows of {"text", "callback_data"}
+
+
 async def notify(
     session: AsyncSession,
     *,
@@ -108,15 +123,38 @@ async def notify(
     message: str,
     params: dict[str, Any] | None = None,
     attachment: Attachment | None = None,
+    buttons: Buttons | None = None,
     now: dt.datetime | None = None,
+    schedule_now: bool = True,
 ) -> NotifyOutcome:
-    """Record that ``recipients`` (user ids) are to be told ``message`` about ``event_key``."""
+    """Record that ``recipients`` (user ids) are to be told ``message`` about ``event_key``.
+
+    ``schedule_now=False`` leaves delivery to the caller (``schedule`` several notifications together
+    to have them delivered in order, by one job)."""
+    entries = [Entry(event_key, r, params or {}) for r in sorted(set(recipients))]
+    return await notify_each(session, org_id=org_id, kind=kind, message=message, entries=entries,
+                             attachment=attachment, buttons=buttons, now=now, schedule_now=schedule_now)
+
+
+async def notify_each(
+    session: AsyncSession,
+    *,
+    org_id: int,
+    kind: str,
+    message: str,
+    entries: Sequence[Entry],
+    attachment: Attachment | None = None,
+    buttons: Buttons | None = None,
+    now: dt.datetime | None = None,
+    schedule_now: bool = True,
+) -> NotifyOutcome:
+    """Like :func:`notify`, with a key and values per person (a child's own marks, say) — one statement."""
     if kind not in KINDS:
         raise ValueError(f"unknown notification kind {kind!r}")
-    people = sorted(set(recipients))
-    if not people:
+    if not entries:
         return NotifyOutcome(0, 0, 0)
     now = now or utcnow()
+    people = sorted({e.recipient for e in entries})
     tz = ZoneInfo(await session.scalar(select(Organization.timezone).where(Organization.id == org_id)) or "UTC")
     prefs = {
         p.user_id: p
@@ -134,8 +172,8 @@ async def notify(
         file_id = stored.id
     statuses: list[str] = []
     waits: list[dt.datetime | None] = []
-    for user_id in people:
-        pref = prefs.get(user_id)
+    for entry in entries:
+        pref = prefs.get(entry.recipient)
         status, not_before = "pending", None
         if pref is not None and kind in (pref.muted_kinds or []) and kind not in ALWAYS:
             status = "muted"
@@ -145,20 +183,25 @@ async def notify(
         statuses.append(status)
         waits.append(not_before)
     inserted = (await session.execute(_INSERT, {
-        "org": org_id, "key": event_key, "kind": kind, "message": message, "params": json.dumps(params or {}),
-        "file": file_id, "people": people, "statuses": statuses, "waits": waits,
+        "org": org_id, "kind": kind, "message": message, "file": file_id,
+        "buttons": json.dumps(buttons) if buttons else None,
+        "keys": [e.event_key for e in entries], "people": [e.recipient for e in entries],
+        "params": [json.dumps(e.params, default=str) for e in entries], "statuses": statuses, "waits": waits,
     })).all()  # one statement with arrays: any number of recipients
     due = [r.id for r in inserted if r.status == "pending" and r.not_before is None]
-    await schedule(session, due)
+    if schedule_now:
+        await schedule(session, due)
     return NotifyOutcome(
         recorded=len(inserted),
         muted=sum(1 for r in inserted if r.status == "muted"),
         deferred=sum(1 for r in inserted if r.status == "pending" and r.not_before is not None),
+        due=tuple(due),
     )
 
 
 async def schedule(session: AsyncSession, ids: Sequence[int]) -> int:
-    """Enqueue delivery jobs for these notification ids (in chunks), in the caller's transaction."""
+    """Enqueue delivery jobs for these notification ids (in chunks, each delivered in id order), in the
+    caller's transaction."""
     ids = sorted(ids)
     for i in range(0, len(ids), CHUNK):
         await enqueue(session, "deliver_notifications", ids[i : i + CHUNK], queue=QUEUE)
@@ -182,6 +225,7 @@ class Claimed:
     reachable: bool
     attempts: int
     file_id: int | None
+    buttons: Buttons | None
 
 
 _CLAIM = text(
@@ -193,7 +237,7 @@ _CLAIM = text(
        AND (n.status = 'pending' OR (n.status = 'sending' AND n.sending_at < now() - make_interval(secs => :stale)))
        AND (n.not_before IS NULL OR n.not_before <= now())
     RETURNING n.id, n.org_id, n.kind, n.message, n.params, u.telegram_id, u.language, u.reachable, n.attempts,
-              n.file_id
+              n.file_id, n.buttons
     """
 )
 
@@ -207,7 +251,7 @@ async def claim(session: AsyncSession, notification_id: int) -> Claimed | None:
     if row is None:
         return None
     return Claimed(row.id, row.org_id, row.kind, row.message, dict(row.params), row.telegram_id, row.language,
-                   row.reachable, row.attempts, row.file_id)
+                   row.reachable, row.attempts, row.file_id, row.buttons)
 
 
 @dataclass(frozen=True)

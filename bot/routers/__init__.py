@@ -6,13 +6,14 @@ from aiogram import Router
 
 
 def build_routers() -> list[Router]:
-    from bot.routers import fallback, invite, join, parent, prefs, start, teacher, wizards
+    from bot.routers import fallback, invite, join, obe, parent, prefs, start, teacher, wizards
 
     return [
         start.router,  # /start, /help, /cancel… also end any conversation
         invite.router,
         teacher.router,
         parent.router,
+        obe.router,
         prefs.router,
         join.router,  # the USN answer of a class link
         wizards.router,  # answers to a wizard's questions

@@ -76,8 +76,10 @@ async def help_(message: Message, actor: Actor) -> None:
         lines.append(f"/{cmd.name} — {translate(cmd.description, lang)}")
     if actor.has(Role.TEACHER):
         lines.append("")
-        lines.append(t(N_("Send me a roster file (USN, NAME, CLASS, PARENT_PHONE; CSV or Excel) to add students; "
-                          "a caption like class=CSE-A says which class."), lang))
+        lines.append(t(N_("Files you can send me (CSV or Excel): a roster (USN, NAME, CLASS, PARENT_PHONE), a "
+                          "course's outcomes (CO, DESCRIPTION, BLOOM, PO1…PO12, PSO…) and marks sheets (USN, NAME, "
+                          "one column per question, with MAX and CO rows). A caption such as course=CS101 "
+                          "assessment=\"IA 1\" component=CIE answers my questions in advance."), lang))
     if not actor.memberships:
         lines.append("")
         lines.append(t(N_("More commands appear once you join your school with an invite."), lang))

@@ -10,8 +10,10 @@ from aiogram.utils.keyboard import InlineKeyboardBuilder
 from sqlalchemy.ext.asyncio import AsyncSession
 
 from bot import wizard
+from bot.filters import HasWaitingUpload
 from bot.keyboards import InviteCB, UploadAnswerCB
 from bot.replies import send_long, t
+from domain import ingest
 from domain.access import Actor
 from domain.errors import N_, NotFound
 from domain.model.people import Role
@@ -140,18 +142,29 @@ async def document(message: Message, session: AsyncSession, actor: Actor) -> Non
                           language=actor.language, progress_message_id=ack.message_id)
 
 
+#: How each answer is named back to the person ("list.csv: class B-2. Checking it…").
+ANSWERED = {
+    "class": N_("{name}: class {value}. Checking it…"),
+    "course": N_("{name}: course {value}. Checking it…"),
+    "assessment": N_("{name}: assessment {value}. Checking it…"),
+    "component": N_("{name}: component {value}. Checking it…"),
+}
+
+
+def _answered(key: str, lang: str, name: str, value: str) -> str:
+    return t(ANSWERED.get(key, N_("{name}: {value}. Checking it…")), lang, name=name, value=value)
+
+
 @router.callback_query(UploadAnswerCB.filter())
 async def upload_answer(query: CallbackQuery, callback_data: UploadAnswerCB, bot: Bot, session: AsyncSession,
                         actor: Actor) -> None:
-    await uploads.own_waiting_upload(session, actor, callback_data.upload_id)
-    if callback_data.key != "class":
-        raise NotFound(N_("That choice is no longer offered."))
-    choices = [c.name for c in await classes.offered(session, actor)]
-    if not 0 <= callback_data.index < len(choices):
-        raise NotFound(N_("That choice is no longer offered."))
-    value = choices[callback_data.index]
-    upload = await uploads.answer_question(session, actor, callback_data.upload_id, "class", value)
+    upload, key, value = await ingest.answer(session, actor, callback_data.upload_id, index=callback_data.index)
     await query.answer()
     if isinstance(query.message, Message):
-        await query.message.edit_text(t(N_("{name}: class {klass}. Checking it…"), actor.language,
-                                        name=upload.file_name, klass=value))
+        await query.message.edit_text(_answered(key, actor.language, upload.file_name, value))
+
+
+@router.message(F.text, ~F.text.startswith("/"), HasWaitingUpload())
+async def upload_typed_answer(message: Message, session: AsyncSession, actor: Actor) -> None:
+    upload, key, value = await ingest.answer(session, actor, None, typed=message.text or "")
+    await message.answer(_answered(key, actor.language, upload.file_name, value))

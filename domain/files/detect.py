@@ -26,6 +26,16 @@ NAME_ALIASES = (
     "STUDENT FULL NAME", "FULL NAME", "STUDENT",
 )
 FIRST_NAME_ALIASES = ("FIRST NAME", "GIVEN NAME")
+CO_ALIASES = ("CO NO", "CO NUMBER", "CO CODE", "CO ID", "COS", "CO S NO", "CO SL NO")
+DESCRIPTION_ALIASES = (
+    "COURSE OUTCOME", "COURSE OUTCOMES", "CO DESCRIPTION", "CO STATEMENT", "STATEMENT", "OUTCOME",
+    "OUTCOMES", "DESCRIPTION OF CO", "DESCRIPTION OF THE CO", "COURSE OUTCOME STATEMENT",
+)
+BLOOM_ALIASES = (
+    "BLOOM LEVEL", "BLOOMS LEVEL", "BLOOM'S LEVEL", "BLOOMS", "BLOOM'S", "BLOOMS TAXONOMY LEVEL",
+    "BLOOM'S TAXONOMY LEVEL", "BLOOM TAXONOMY LEVEL", "BL", "BTL", "RBT", "RBT LEVEL", "COGNITIVE LEVEL",
+    "KNOWLEDGE LEVEL", "K LEVEL",
+)
 
 _QUESTION = re.compile(r"^(?:Q\d{1,3}[A-Z]?\d?|\d{1,3}[A-Z])$", re.ASCII)
 _OUTCOME_COLUMN = re.compile(r"^P(?:S)?O\d{1,2}$", re.ASCII)
@@ -50,7 +60,8 @@ def detect_kind(header: Sequence[str]) -> str | None:
     has_name = bool(names & {"NAME", *NAME_ALIASES, *FIRST_NAME_ALIASES})
     if {"ID", "TYPE", "QUESTION"} <= names:
         return "bank"
-    if "CO" in names and (any(_OUTCOME_COLUMN.match(compact(n)) for n in names) or {"DESCRIPTION", "BLOOM"} & names):
+    if names & {"CO", *CO_ALIASES} and (any(_OUTCOME_COLUMN.match(compact(n)) for n in names)
+                                         or names & {"DESCRIPTION", "BLOOM", *DESCRIPTION_ALIASES, *BLOOM_ALIASES}):
         return "outcomes"
     if has_usn and "DATE" in names and "STATUS" in names:
         return "attendance"

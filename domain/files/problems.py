@@ -13,9 +13,12 @@ import re
 from collections.abc import Callable, Collection, Iterable, Mapping, Sequence
 from dataclasses import dataclass, field
 from decimal import Decimal, InvalidOperation
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
 from domain.errors import N_, Invalid
+
+if TYPE_CHECKING:
+    from domain.files.table import Table
 
 MAX_PROBLEMS = 5000  # kept per file; the rest are counted but not listed
 
@@ -215,6 +218,38 @@ def header_problems(found: HeaderMap, required: Collection[str], problems: Probl
         letters = ", ".join(column_letter(c) for c in cols)
         problems.add(header_row, found.column(name), found.column(name), REPEATED_COLUMN,
                      column=found.column(name), letters=letters)
+
+
+def ignored_columns(table: Table, used: Collection[int]) -> list[str]:
+    """Columns not read, as their headers say (a blank header that has values as ``(C)``)."""
+    ignored: list[str] = []
+    for i, text in enumerate(table.header):
+        if i in used:
+            continue
+        if text:
+            ignored.append(text)
+        elif any(r.cell(i) for r in table.rows):
+            ignored.append(f"({column_letter(i)})")
+    return ignored
+
+
+def delimiter_name(delimiter: str | None) -> str:
+    """How a message names a delimiter: ``“,”``, ``“;”``, ``TAB``, ``“|”``."""
+    return {",": "“,”", ";": "“;”", "\t": "TAB", "|": "“|”"}.get(delimiter or ",", "“,”")
+
+
+def extra_cells_problem(table: Table, number: int, cells: Sequence[str], problems: ProblemList) -> bool:
+    """Add the problem of a row with values beyond the header's columns; True when there was one."""
+    width = len(table.header)
+    at = next((i for i in range(width, len(cells)) if cells[i]), None)
+    if at is None:
+        return False
+    if table.kind == "csv":
+        problems.add(number, None, None, EXTRA_CELLS_TEXT, delimiter=delimiter_name(table.delimiter))
+    else:
+        letter = column_letter(at)
+        problems.add(number, letter, cells[at], EXTRA_CELLS_SHEET, letter=letter)
+    return True
 
 
 # ---- cells --------------------------------------------------------------------------------------

@@ -2,6 +2,18 @@
 
 from domain.model.base import Base
 from domain.model.messaging import Notification, NotificationPrefs, StoredFile, Upload
+from domain.model.obe import (
+    Assessment,
+    AssessmentItem,
+    AttainmentCache,
+    CoPo,
+    CourseOutcome,
+    Mark,
+    OutcomeSet,
+    ProgramOutcome,
+    Survey,
+    SurveyResponse,
+)
 from domain.model.ops import AuditLog, OutboxJob, ProcessedUpdate
 from domain.model.org import Holiday, Organization, SystemConfig
 from domain.model.people import (
@@ -19,25 +31,35 @@ from domain.model.people import (
 )
 
 __all__ = [
+    "Assessment",
+    "AssessmentItem",
+    "AttainmentCache",
     "AuditLog",
     "Base",
     "ClassTeacher",
+    "CoPo",
     "Course",
+    "CourseOutcome",
     "CourseTeacher",
     "Enrollment",
     "Holiday",
     "Invite",
+    "Mark",
     "Membership",
     "Notification",
     "NotificationPrefs",
     "Organization",
     "OutboxJob",
+    "OutcomeSet",
     "ParentLink",
     "ProcessedUpdate",
+    "ProgramOutcome",
     "Role",
     "SchoolClass",
     "StoredFile",
     "Student",
+    "Survey",
+    "SurveyResponse",
     "SystemConfig",
     "Upload",
     "User",

@@ -65,6 +65,7 @@ class Notification(Base):
     message: Mapped[str] = mapped_column(Text)
     params: Mapped[dict[str, Any]] = mapped_column(JSONB, server_default=text("'{}'::jsonb"))
     file_id: Mapped[int | None] = mapped_column(ForeignKey("files.id", ondelete="SET NULL"))
+    buttons: Mapped[list[list[dict[str, str]]] | None] = mapped_column(JSONB)  # an inline keyboard
     status: Mapped[str] = mapped_column(Text, server_default="pending")
     attempts: Mapped[int] = mapped_column(Integer, server_default=text("0"))
     not_before: Mapped[dt.datetime | None]

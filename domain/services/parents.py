@@ -4,8 +4,8 @@ from __future__ import annotations
 
 from dataclasses import dataclass
 
-from sqlalchemy import delete, func, select
-from sqlalchemy.dialects.postgresql import insert
+from sqlalchemy import BigInteger, cast, delete, func, select
+from sqlalchemy.dialects.postgresql import ARRAY, insert
 from sqlalchemy.ext.asyncio import AsyncSession
 
 from domain import audit, notify, sysconfig
@@ -107,7 +107,7 @@ async def parents_of(session: AsyncSession, org_id: int, student_ids: list[int])
     rows = (await session.execute(
         select(ParentLink.student_id, Membership.user_id)
         .join(Membership, Membership.id == ParentLink.parent_membership_id)
-        .where(ParentLink.org_id == org_id, ParentLink.student_id.in_(student_ids))
+        .where(ParentLink.org_id == org_id, ParentLink.student_id == func.any(cast(student_ids, ARRAY(BigInteger))))
     )).all()
     out: dict[int, list[int]] = {}
     for student_id, user_id in rows:

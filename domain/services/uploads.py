@@ -100,11 +100,20 @@ async def own_waiting_upload(session: AsyncSession, actor: Actor, upload_id: int
     return upload
 
 
+async def waiting_for_text(session: AsyncSession, actor: Actor, keys: list[str]) -> Upload | None:
+    """This person's newest file that waits for an answer that can be typed."""
+    me = actor.require(Role.TEACHER, Role.ADMIN)
+    return await session.scalar(select(Upload).where(
+        Upload.org_id == me.org_id, Upload.membership_id == me.membership_id, Upload.status == "needs_input",
+        Upload.params["_awaiting"].astext.in_(keys)).order_by(Upload.id.desc()).limit(1))
+
+
 async def answer_question(session: AsyncSession, actor: Actor, upload_id: int, key: str, value: str) -> Upload:
     """The uploader answers what the worker asked about a file (which class…); the file is processed again."""
     upload = await own_waiting_upload(session, actor, upload_id)
+    params = {k: v for k, v in upload.params.items() if k != "_awaiting"}
     await session.execute(update(Upload).where(Upload.id == upload.id).values(
-        params={**upload.params, key: value}, status="queued"))
+        params={**params, key: value}, status="queued"))
     await enqueue(session, "process_upload", upload.id, queue=QUEUE, dedupe_key=f"upload:{upload.id}:{key}:{value}")
     await session.commit()
     return upload

@@ -152,7 +152,9 @@ async def test_refusals_answer_with_a_sentence(deployment: Deployment, tmp_path:
 
     bad = "USN,NAME,CLASS\n1CR24CS001,Asha,X-1\n1cr24cs001,Asha again,X-1\n,No usn,X-1\n1CR24CS009,Zed,X-9\n"
     await teacher.send_document(bad.encode(), filename="bad-roster.csv")
-    report = await teacher.wait_for("bad-roster.csv was not applied: 3 problems", timeout=30)
+    report = await teacher.wait_for(
+        "bad-roster.csv was not applied, and nothing was changed. Problems found: 3", timeout=30
+    )
     assert "row 3, column USN" in (report.caption or "") and "also in row 2" in (report.caption or "")
     assert "There is no class X-9" in (report.caption or "")
     assert report.document is not None and report.document["file_name"].endswith(".csv")

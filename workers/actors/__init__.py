@@ -2,6 +2,6 @@
 
 # ruff: noqa: I001
 from workers.broker import broker
-from workers.actors import notify, system, uploads
+from workers.actors import notify, reports, system, uploads
 
-__all__ = ["broker", "notify", "system", "uploads"]
+__all__ = ["broker", "notify", "reports", "system", "uploads"]

@@ -5,13 +5,25 @@ from __future__ import annotations
 import datetime as dt
 import logging
 
-from bot.i18n import translate
+from aiogram.types import InlineKeyboardButton, InlineKeyboardMarkup
+
+from bot.i18n import translate, translate_plain
 from domain import notify
 from workers.jobs import JobContext, job
 from workers.telegram import Blocked, Delivered, Rejected, TransientSendError, Unreachable, get_sender
 
 log = logging.getLogger("edubot.notify")
 CAPTION_LIMIT = 1024
+
+
+def _keyboard(buttons: notify.Buttons | None, language: str) -> InlineKeyboardMarkup | None:
+    """Buttons stored with a notification; their texts are message ids, shown in the reader's language."""
+    if not buttons:
+        return None
+    return InlineKeyboardMarkup(inline_keyboard=[
+        [InlineKeyboardButton(text=translate_plain(b["text"], language), callback_data=b["callback_data"])
+         for b in row] for row in buttons
+    ])
 
 
 def _backoff(attempts: int) -> dt.timedelta:
@@ -31,13 +43,18 @@ async def deliver_notifications(ctx: JobContext, ids: list[int]) -> None:
             async with sessions() as s:
                 await notify.mark_unreachable(s, item.id, item.telegram_id, "the person blocked the bot earlier")
             continue
-        text = translate(item.message, item.language, **item.params)
+        text = str(item.params.get("html", "")) if item.message == notify.HTML else \
+            translate(item.message, item.language, **item.params)
+        markup = _keyboard(item.buttons, item.language)
         try:
             if item.file_id is not None:
                 async with sessions() as s:
                     file = await notify.file_to_send(s, item.file_id)
                 if file is None:
                     outcome = await sender.send_message(item.telegram_id, text)
+                elif file.mime_type.startswith("image/") and len(text) <= CAPTION_LIMIT:
+                    outcome = await sender.send_photo(item.telegram_id, file.content, caption=text,
+                                                      filename=file.name)
                 elif len(text) <= CAPTION_LIMIT:
                     outcome = await sender.send_document(item.telegram_id, file.content, file.name, caption=text)
                 else:
@@ -47,7 +64,7 @@ async def deliver_notifications(ctx: JobContext, ids: list[int]) -> None:
                     if isinstance(first, Delivered) and isinstance(outcome, Delivered):
                         outcome = Delivered([*first.message_ids, *outcome.message_ids])
             else:
-                outcome = await sender.send_message(item.telegram_id, text)
+                outcome = await sender.send_message(item.telegram_id, text, reply_markup=markup)
         except TransientSendError as err:
             async with sessions() as s:
                 await notify.release(s, item.id, str(err), _backoff(item.attempts))

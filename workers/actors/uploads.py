@@ -1,9 +1,17 @@
-"""Processing a file a teacher sent: download, ingest (all or nothing), answer with the outcome."""
+"""Processing a file a teacher sent: download, ingest (all or nothing), answer with the outcome.
+
+While a large file is checked, the "Received…" message is edited with the progress ("3,000 / 5,000
+rows"). The answer itself goes through the notification engine, in the same transaction as the
+changes, so it is sent exactly when the changes exist.
+"""
 
 from __future__ import annotations
 
+import asyncio
+import contextlib
 import io
 import logging
+import time
 
 from aiogram.exceptions import TelegramBadRequest
 from aiogram.types import InlineKeyboardMarkup
@@ -11,12 +19,15 @@ from aiogram.utils.keyboard import InlineKeyboardBuilder
 
 from bot.i18n import translate, translate_plain
 from bot.keyboards import UploadAnswerCB
+from bot.presenters import attainment_text
 from domain import ingest, notify
 from domain.errors import N_
+from domain.model.messaging import Upload
+from domain.outbox import enqueue
 from domain.services import uploads
 from workers.jobs import JobContext, job
 from workers.render import problems_block, problems_csv
-from workers.telegram import get_sender
+from workers.telegram import TelegramSender, get_sender
 
 log = logging.getLogger("edubot.ingest")
 
@@ -29,6 +40,38 @@ def _question_keyboard(upload_id: int, question: ingest.Question) -> InlineKeybo
     return kb.as_markup()
 
 
+class Progress:
+    """Shows "rows checked / rows" on the upload's message, at most every ~0.8 s, while a file is checked."""
+
+    def __init__(self, sender: TelegramSender, upload: Upload) -> None:
+        self.sender, self.upload = sender, upload
+        self.done = self.total = 0
+        self._shown = (0, 0)
+        self._task: asyncio.Task[None] | None = None
+
+    def __call__(self, done: int, total: int) -> None:  # called from the parsing thread
+        self.done, self.total = done, total
+
+    async def _loop(self) -> None:
+        while True:
+            await asyncio.sleep(0.8)
+            now = (self.done, self.total)
+            if now != self._shown and self.total and self.upload.progress_message_id:
+                self._shown = now
+                await self.sender.edit_message_text(
+                    self.upload.chat_id, self.upload.progress_message_id,
+                    translate(N_("Checking {name}: {done} / {total} rows…"), self.upload.language,
+                              name=self.upload.file_name, done=f"{now[0]:,}", total=f"{now[1]:,}"))
+
+    def __enter__(self) -> Progress:
+        self._task = asyncio.get_running_loop().create_task(self._loop())
+        return self
+
+    def __exit__(self, *_: object) -> None:
+        if self._task is not None:
+            self._task.cancel()
+
+
 @job(queue=uploads.QUEUE, time_limit_ms=15 * 60_000)
 async def process_upload(ctx: JobContext, upload_id: int) -> None:
     upload = await uploads.start(ctx.session, upload_id)
@@ -36,6 +79,7 @@ async def process_upload(ctx: JobContext, upload_id: int) -> None:
         return
     sender = await get_sender(ctx.runtime)
     lang = upload.language
+    started = time.monotonic()
     if upload.progress_message_id:
         await sender.edit_message_text(upload.chat_id, upload.progress_message_id,
                                        translate(N_("Reading {name}…"), lang, name=upload.file_name))
@@ -50,11 +94,15 @@ async def process_upload(ctx: JobContext, upload_id: int) -> None:
         await ctx.session.commit()
         return
     me = await sender.bot.me()
-    report = await ingest.ingest(ctx.session, upload, data, bot_username=me.username or "")
+    with Progress(sender, upload) as progress:
+        report = await ingest.ingest(ctx.session, upload, data, ingest.IngestContext(me.username or "", progress))
     if report.status == "needs_input" and report.question is not None:
         await ctx.session.commit()
-        await sender.send_message(upload.chat_id, translate(report.question.message, lang, **report.question.params),
-                                  reply_markup=_question_keyboard(upload.id, report.question))
+        hint = translate(N_("(or type it)"), lang) if report.question.free_text else ""
+        await sender.send_message(
+            upload.chat_id,
+            translate(report.question.message, lang, **report.question.params) + (f"\n{hint}" if hint else ""),
+            reply_markup=_question_keyboard(upload.id, report.question))
         return
     text_params: dict[str, object] = {}
     attachment = report.attachment
@@ -68,9 +116,20 @@ async def process_upload(ctx: JobContext, upload_id: int) -> None:
                                    who="; ".join(f"{p} ({n}, {u})" for u, n, p in blocked))
             if blocked else ""
         )
-    await ingest.conclude(ctx.session, upload, report, text_params, attachment)
+    html = None
+    if report.attainment is not None:
+        summary = translate(report.message, lang, **report.params)
+        html = summary + "\n\n" + attainment_text(report.attainment, report.course_label, lang)
+    await ingest.conclude(ctx.session, upload, report, text_params, attachment, html=html, buttons=report.buttons)
+    if report.attainment is not None:
+        user_id = await ingest.uploader_user_id(ctx.session, upload)
+        await enqueue(ctx.session, "send_attainment_report", report.attainment.course_id, user_id,
+                      f"upload:{upload.id}", queue=uploads.QUEUE, dedupe_key=f"report:upload:{upload.id}")
     await ctx.session.commit()
+    log.info("upload processed", extra={"upload": upload.id, "kind": upload.kind, "status": report.status,
+                                         "rows": report.rows, "ms": round((time.monotonic() - started) * 1000)})
     if upload.progress_message_id:
         done = N_("{name}: done, see below.") if report.status == "done" else N_("{name}: not applied, see below.")
-        await sender.edit_message_text(upload.chat_id, upload.progress_message_id,
-                                       translate(done, lang, name=upload.file_name))
+        with contextlib.suppress(Exception):
+            await sender.edit_message_text(upload.chat_id, upload.progress_message_id,
+                                           translate(done, lang, name=upload.file_name))

@@ -1,12 +1,13 @@
-"""The bad-input corpus (``tests/data/bad``) and the messy-but-valid rosters (``tests/data/good``).
+"""The bad-input corpus (``tests/data/bad``) and the messy-but-valid files (``tests/data/good``).
 
-``expected.json`` in each folder lists the cases. A bad case has ``file``, ``kind`` (roster or
-marks), ``mistake`` (what the teacher did), ``checked_by``, and either ``refused`` (the
+``expected.json`` in each folder lists the cases. A bad case has ``file``, ``kind`` (roster, marks
+or outcomes), ``mistake`` (what the teacher did), ``checked_by``, and either ``refused`` (the
 ``FileUnreadable`` subclass :func:`~domain.files.table.read_table` raises and part of its sentence)
 or ``problems`` (row as Excel shows it, column as the header spells it or null, and a distinctive
 part of the English sentence) with ``detected`` (what :func:`~domain.files.detect.detect_kind` must
-say). Roster cases carry ``options`` for ``parse_roster``; marks cases carry ``context`` (the class's
-USNs, the course's COs, whether the assessment's questions exist) for the marks validator.
+say). Roster cases carry ``options`` for ``parse_roster``; marks cases carry ``context`` (the course's
+USNs, its COs, whether the assessment's questions exist and, when they do, ``existing_items``:
+label → [max, CO]) for ``parse_marks``; :func:`marks_options` turns it into keyword arguments.
 
 A case with ``generate`` has no file: :func:`case_bytes` makes it (the 21 MB files), so the
 repository stays small.
@@ -16,6 +17,7 @@ from __future__ import annotations
 
 import json
 from dataclasses import dataclass
+from decimal import Decimal
 from functools import cache
 from pathlib import Path
 from typing import Any
@@ -80,6 +82,23 @@ def cases(kind: str | None = None, *, refused: bool | None = None) -> list[Case]
     if refused is not None:
         out = [c for c in out if (c.refused is not None) == refused]
     return out
+
+
+def good(kind: str) -> list[Case]:
+    """The messy-but-valid cases of one kind."""
+    return [c for c in good_cases() if c.kind == kind]
+
+
+def marks_options(case: Case) -> dict[str, Any]:
+    """``parse_marks`` keyword arguments from a marks case's ``context`` (student ids number the USNs from 1)."""
+    context = case.context
+    existing = context.get("existing_items")
+    assert (existing is not None) == context["questions_exist"], case.file
+    return {
+        "known_usns": {usn: i for i, usn in enumerate(context["known_usns"], start=1)},
+        "known_cos": list(context["course_cos"]),
+        "existing_items": None if existing is None else {k: (Decimal(v[0]), v[1]) for k, v in existing.items()},
+    }
 
 
 def case_bytes(case: Case) -> bytes:
