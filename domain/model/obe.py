@@ -17,7 +17,6 @@ from sqlalchemy import (
     CheckConstraint,
     ForeignKey,
     ForeignKeyConstraint,
-    Index,
     Integer,
     Numeric,
     SmallInteger,
@@ -147,14 +146,15 @@ class Mark(Base):
     __table_args__ = (
         CheckConstraint("absent = (marks IS NULL)", name="absent_means_no_marks"),
         CheckConstraint("marks >= 0 AND marks <= max_marks", name="within_max"),
-        Index("ix_marks_course_student", "course_id", "student_id"),
     )
 
     # references checked per statement by triggers (see the migration): a batch of 200,000 marks is
-    # checked with one join instead of 400,000 key look-ups
-    item_id: Mapped[int] = mapped_column(BigInteger, primary_key=True)
+    # checked with one join instead of 400,000 key look-ups. The key is the one index: a course's marks
+    # (attainment, publishing, replacing) and one student's marks in a course (/progress) are prefixes
+    # of it, and every further index would slow each COPY.
+    course_id: Mapped[int] = mapped_column(BigInteger, primary_key=True)
     student_id: Mapped[int] = mapped_column(BigInteger, primary_key=True)
-    course_id: Mapped[int] = mapped_column(BigInteger)
+    item_id: Mapped[int] = mapped_column(BigInteger, primary_key=True)
     assessment_id: Mapped[int] = mapped_column(BigInteger)
     marks: Mapped[Decimal | None] = mapped_column(MARKS)
     max_marks: Mapped[Decimal] = mapped_column(MARKS)

@@ -133,15 +133,11 @@ async def replace_marks(
             known[item.label] = row
     await session.flush()
     ids = [(known[i.label].id, known[i.label].max_marks) for i in items]
-    await session.execute(delete(Mark).where(Mark.item_id.in_(select(AssessmentItem.id).where(
-        AssessmentItem.assessment_id == assessment.id))))
-    records = []
-    absent = 0
-    for student_id, values in rows:
-        for (item_id, mx), value in zip(ids, values, strict=True):
-            if value is None:
-                absent += 1
-            records.append((item_id, student_id, course.id, assessment.id, value, mx, value is None, upload_id))
+    await session.execute(delete(Mark).where(Mark.course_id == course.id, Mark.assessment_id == assessment.id))
+    course_id, assessment_id = course.id, assessment.id  # (plain values: this loop runs once per mark)
+    records = [(item_id, student_id, course_id, assessment_id, value, mx, value is None, upload_id)
+               for student_id, values in rows for (item_id, mx), value in zip(ids, values, strict=True)]
+    absent = sum(1 for r in records if r[6])
     started = time.perf_counter()
     connection = await session.connection()
     raw = await connection.get_raw_connection()
@@ -202,9 +198,9 @@ async def publish(session: AsyncSession, actor: Actor, assessment_id: int) -> Pu
           JOIN assessment_items i ON i.id = mk.item_id
           JOIN students s ON s.id = mk.student_id
           LEFT JOIN memberships m ON m.id = s.membership_id
-         WHERE mk.item_id IN (SELECT id FROM assessment_items WHERE assessment_id = :a)
+         WHERE mk.course_id = :c AND mk.assessment_id = :a
          GROUP BY s.id, s.name, s.usn, m.user_id
-        """), {"a": assessment.id})).all()
+        """), {"a": assessment.id, "c": course.id})).all()
     present = [r.total for r in per_student if not r.all_absent]
     max_total = max((r.max_total for r in per_student), default=Decimal(0))
     average = (sum(present, Decimal(0)) / len(present)).quantize(Decimal("0.01")) if present else None

@@ -18,7 +18,8 @@ latest survey.
 
 from __future__ import annotations
 
-from collections.abc import AsyncGenerator, Mapping
+from collections.abc import AsyncGenerator, AsyncIterator, Mapping
+from contextlib import asynccontextmanager
 from dataclasses import dataclass
 from decimal import Decimal
 from typing import Any
@@ -191,19 +192,32 @@ FROM po_value v
 """  # noqa: S608 - constant fragments, no input
 
 
-async def _with_work_mem(session: AsyncSession, work_mem: str) -> str:
-    """Set ``work_mem`` for the rest of the transaction (``SET LOCAL``); returns the value it had."""
-    old = await session.scalar(text("WITH o AS MATERIALIZED (SELECT current_setting('work_mem') AS old) "
-                                    "SELECT o.old, set_config('work_mem', :v, true) FROM o"), {"v": work_mem})
-    return str(old)
+#: Planner settings for a statement that reads all of one course's marks. Right after a bulk COPY the
+#: table's statistics are stale (autovacuum has not seen the new rows yet) and the planner, expecting a
+#: handful of rows, probes the marks once per question; reading them once and hashing is always right here.
+WHOLE_COURSE = {"work_mem": COMPUTE_WORK_MEM, "enable_nestloop": "off"}
+
+
+@asynccontextmanager
+async def _whole_course(session: AsyncSession) -> AsyncIterator[None]:
+    """Planner settings of ``WHOLE_COURSE`` for the statements planned inside; restored afterwards
+    (after an error the rollback undoes them anyway)."""
+    names = list(WHOLE_COURSE)
+    old = (await session.execute(
+        text("WITH o AS MATERIALIZED (SELECT n, current_setting(n) AS old FROM unnest(CAST(:n AS text[])) AS n) "
+             "SELECT o.n, o.old, set_config(o.n, v.v, true) FROM o "
+             "JOIN unnest(CAST(:n AS text[]), CAST(:v AS text[])) AS v(n, v) ON v.n = o.n"),
+        {"n": names, "v": [WHOLE_COURSE[n] for n in names]})).all()
+    yield
+    await session.execute(text("SELECT set_config(n, v, true) FROM unnest(CAST(:n AS text[]), CAST(:v AS text[])) "
+                               "AS t(n, v)"), {"n": [r.n for r in old], "v": [r.old for r in old]})
 
 
 async def compute(session: AsyncSession, course_id: int, params: Params) -> AttainmentResult:
     """The course's CO and PO/PSO attainment, computed by one statement over its marks."""
     bind = {"course": course_id, **_bind(params)}
-    old = await _with_work_mem(session, COMPUTE_WORK_MEM)
-    rows = (await session.execute(text(_COMPUTE), bind)).all()
-    await _with_work_mem(session, old)  # (after an error the rollback undoes the setting anyway)
+    async with _whole_course(session):
+        rows = (await session.execute(text(_COMPUTE), bind)).all()
     students, surveyed = 0, False
     cos: list[tuple[int, CoResult]] = []
     pos: list[tuple[int, PoResult]] = []
@@ -222,10 +236,8 @@ async def compute(session: AsyncSession, course_id: int, params: Params) -> Atta
 async def explain(session: AsyncSession, course_id: int, params: Params) -> list[str]:
     """The plan of ``compute``'s statement as it runs (EXPLAIN ANALYZE), for tuning and benchmarks."""
     bind = {"course": course_id, **_bind(params)}
-    old = await _with_work_mem(session, COMPUTE_WORK_MEM)
-    plan = [str(r[0]) for r in await session.execute(text("EXPLAIN (ANALYZE, BUFFERS) " + _COMPUTE), bind)]
-    await _with_work_mem(session, old)
-    return plan
+    async with _whole_course(session):
+        return [str(r[0]) for r in await session.execute(text("EXPLAIN (ANALYZE, BUFFERS) " + _COMPUTE), bind)]
 
 
 def _co_result(r: Row[Any]) -> CoResult:
@@ -309,8 +321,9 @@ async def student_rows(session: AsyncSession, course_id: int, *, params: Params 
     ``batch`` rows are fetched at a time; close the generator (``aclose``) when stopping early.
     """
     params = params or await _course_params(session, course_id)
-    result = await session.stream(text(_STUDENT_ROWS), {"course": course_id, "threshold": params.threshold_pct},
-                                  execution_options={"yield_per": batch})
+    async with _whole_course(session):  # the statement is planned when the cursor opens
+        result = await session.stream(text(_STUDENT_ROWS), {"course": course_id, "threshold": params.threshold_pct},
+                                      execution_options={"yield_per": batch})
     try:
         async for r in result:
             yield StudentRow(r.usn, r.name, _score(r))

@@ -5,7 +5,7 @@ from __future__ import annotations
 from dataclasses import dataclass
 from typing import Any
 
-from sqlalchemy import distinct, select
+from sqlalchemy import select
 from sqlalchemy.ext.asyncio import AsyncSession
 
 from domain.access import Actor
@@ -56,7 +56,8 @@ async def profiles(session: AsyncSession, actor: Actor, student_id: int) -> list
     await require_family(session, actor, student_id)
     rows = (await session.execute(
         select(Course.id, Course.code, Course.name).where(
-            Course.id.in_(select(distinct(Mark.course_id)).where(Mark.student_id == student_id)))
+            select(Mark.course_id).where(Mark.course_id == Course.id, Mark.student_id == student_id).exists(),
+            Course.org_id == select(Student.org_id).where(Student.id == student_id).scalar_subquery())
         .order_by(Course.code))).all()
     out = []
     for course_id, code, name in rows:

@@ -42,7 +42,9 @@ MARKS_INTEGRITY = (
     """
     CREATE FUNCTION marks_follow_items() RETURNS trigger LANGUAGE plpgsql AS $$
     BEGIN
-        DELETE FROM marks m USING gone g WHERE m.item_id = g.id;
+        -- items deleted one by one (their assessment stays); an assessment's own deletion is below
+        DELETE FROM marks m USING gone g JOIN assessments a ON a.id = g.assessment_id
+         WHERE m.course_id = a.course_id AND m.item_id = g.id;
         RETURN NULL;
     END
     $$
@@ -50,8 +52,19 @@ MARKS_INTEGRITY = (
     "CREATE TRIGGER items_take_their_marks AFTER DELETE ON assessment_items REFERENCING OLD TABLE AS gone "
     "FOR EACH STATEMENT EXECUTE FUNCTION marks_follow_items()",
     """
+    CREATE FUNCTION marks_follow_assessments() RETURNS trigger LANGUAGE plpgsql AS $$
+    BEGIN
+        DELETE FROM marks m USING gone g WHERE m.course_id = g.course_id AND m.assessment_id = g.id;
+        RETURN NULL;
+    END
+    $$
+    """,
+    "CREATE TRIGGER assessments_take_their_marks AFTER DELETE ON assessments REFERENCING OLD TABLE AS gone "
+    "FOR EACH STATEMENT EXECUTE FUNCTION marks_follow_assessments()",
+    """
     CREATE FUNCTION marks_follow_students() RETURNS trigger LANGUAGE plpgsql AS $$
     BEGIN
+        -- no index leads with the student (each would slow every COPY); students are rarely deleted
         DELETE FROM marks m USING gone g WHERE m.student_id = g.id;
         RETURN NULL;
     END
@@ -62,10 +75,12 @@ MARKS_INTEGRITY = (
 )
 MARKS_INTEGRITY_DOWN = (
     "DROP TRIGGER students_take_their_marks ON students",
+    "DROP TRIGGER assessments_take_their_marks ON assessments",
     "DROP TRIGGER items_take_their_marks ON assessment_items",
     "DROP TRIGGER marks_checked_on_update ON marks",
     "DROP TRIGGER marks_checked_on_insert ON marks",
     "DROP FUNCTION marks_follow_students()",
+    "DROP FUNCTION marks_follow_assessments()",
     "DROP FUNCTION marks_follow_items()",
     "DROP FUNCTION marks_check_batch()",
 )
@@ -249,9 +264,8 @@ def upgrade() -> None:
         sa.Column("upload_id", sa.BigInteger(), nullable=True),
         sa.CheckConstraint("absent = (marks IS NULL)", name=op.f("ck_marks_absent_means_no_marks")),
         sa.CheckConstraint("marks >= 0 AND marks <= max_marks", name=op.f("ck_marks_within_max")),
-        sa.PrimaryKeyConstraint("item_id", "student_id", name=op.f("pk_marks")),
+        sa.PrimaryKeyConstraint("course_id", "student_id", "item_id", name=op.f("pk_marks")),
     )
-    op.create_index("ix_marks_course_student", "marks", ["course_id", "student_id"], unique=False)
     for statement in MARKS_INTEGRITY:
         op.execute(statement)
     op.create_table(
@@ -278,7 +292,6 @@ def downgrade() -> None:
     op.drop_table("survey_responses")
     for statement in MARKS_INTEGRITY_DOWN:
         op.execute(statement)
-    op.drop_index("ix_marks_course_student", table_name="marks")
     op.drop_table("marks")
     op.drop_table("co_po")
     op.drop_index(op.f("ix_surveys_course_id"), table_name="surveys")

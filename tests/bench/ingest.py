@@ -50,24 +50,29 @@ async def run(db: str, redis: str, data: Path, students: int, questions: int, ro
         sheet = marks_csv(usns, questions)
         print(f"sheet: {students} students × {questions} questions = {students * questions:,} marks, "
               f"{len(sheet) / 1024:.0f} KiB CSV")
-        ends, inserts = [], []
+        ends, fulls, inserts = [], [], []
         for n in range(rounds):
             started = time.monotonic()
             await teacher.send_document(sheet, filename="ia1.csv",
                                         caption=f'course={code} assessment="IA 1" component=CIE')
             await teacher.wait_for(f"IA 1 \\(CIE\\) of {code}: marks of {students} students saved", timeout=120)
             ends.append(time.monotonic() - started)
+            # the rest of the report (CO and PO charts, the spreadsheet) before the next round starts
+            await teacher.wait_for(f"Every number of the attainment of {code}", timeout=120)
+            fulls.append(time.monotonic() - started)
             async with dep.sessionmaker() as s:
                 insert_ms = await s.scalar(text("SELECT (summary->>'insert_ms')::float FROM uploads "
                                                 "WHERE kind = 'marks' ORDER BY id DESC LIMIT 1"))
             inserts.append(float(insert_ms or 0) / 1000)
-            print(f"round {n + 1}: document → report {ends[-1]:.2f} s; marks insert {inserts[-1]:.3f} s"
+            print(f"round {n + 1}: document → report message {ends[-1]:.2f} s, → charts and spreadsheet "
+                  f"{fulls[-1]:.2f} s; marks insert {inserts[-1]:.3f} s"
                   f"{' (replacing the previous marks)' if n else ''}")
         records = [(i % questions + 1, i // questions + 1, 1, 1, Decimal("7.5"), Decimal(10), False, 1)
                    for i in range(students * questions)]
         floor = await plain_copy_seconds(db, records)
         first, median = ends[0], statistics.median(ends)
-        print(f"document → report: first {first:.2f} s, median {median:.2f} s (target ≤ 3 s)")
+        print(f"document → report message: first {first:.2f} s, median {median:.2f} s (target ≤ 3 s); "
+              f"→ charts and spreadsheet: median {statistics.median(fulls):.2f} s")
         print(f"insert: {inserts[0]:.3f} s vs plain COPY of the same rows {floor:.3f} s "
               f"= {inserts[0] / floor:.2f}× (target ≤ 2×)")
         return 0

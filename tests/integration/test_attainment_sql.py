@@ -495,3 +495,11 @@ async def test_a_cache_in_another_format_reads_as_absent(session: AsyncSession) 
     await session.execute(text("INSERT INTO attainment_cache (course_id, result) VALUES (:c, CAST(:r AS jsonb))"),
                           {"c": stored.course_id, "r": '{"format": 0}'})
     assert await attainment.cached(session, stored.course_id) is None
+
+
+async def test_planner_settings_are_restored_after_the_whole_course_statements(session: AsyncSession) -> None:
+    before = await session.scalar(text("SELECT current_setting('enable_nestloop') || current_setting('work_mem')"))
+    result = await check(session, spec_from_rows(at_of(3, 5)))
+    rows = [r async for r in attainment.student_rows(session, result.course_id)]
+    after = await session.scalar(text("SELECT current_setting('enable_nestloop') || current_setting('work_mem')"))
+    assert len(rows) == 5 and after == before == "on4MB"
