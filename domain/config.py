@@ -52,6 +52,9 @@ class Settings(BaseSettings):
     )
     worker_processes: Annotated[int, Field(ge=1, le=64)] = Field(default=2, description="worker processes")
     worker_threads: Annotated[int, Field(ge=1, le=256)] = Field(default=8, description="threads per worker")
+    worker_orphan_seconds: Annotated[float, Field(ge=2, le=3600)] = Field(
+        default=30.0, description="the jobs of a worker that died go back to the queue after this long"
+    )
     log_level: str = Field(default="INFO", description="DEBUG, INFO, WARNING or ERROR")
     log_format: str = Field(default="text", description="text or json")
     outbox_lease_seconds: Annotated[float, Field(gt=0)] = Field(

@@ -10,6 +10,7 @@ import os
 
 import dramatiq
 from dramatiq.brokers.redis import RedisBroker
+from dramatiq.common import dq_name
 from dramatiq.middleware import (
     AgeLimit,
     AsyncIO,
@@ -28,11 +29,15 @@ from workers.runtime import RuntimeCloser
 MAX_RETRIES = 8
 MIN_BACKOFF_MS = 1_000
 MAX_BACKOFF_MS = 5 * 60_000
-HEARTBEAT_TIMEOUT_MS = 30_000  # an unacked message of a dead worker returns to its queue after this
-MAINTENANCE_CHANCE = 10_000  # per million fetches: dead workers' messages are looked for every few seconds
+#: Every queue a job may use (``workers.jobs.job`` refuses another); the scheduler looks after each.
+QUEUES = ("default", "ingest", "notify")
+#: Dramatiq looks for a dead worker's messages on a random 0.1 % of broker commands; the scheduler's
+#: ``orphaned-jobs`` sweep does it for every queue every few seconds, so this chance is only a fallback.
+MAINTENANCE_CHANCE = 1_000
 
 
-def build_broker(redis_url: str, *, prometheus: bool = False) -> RedisBroker:
+def build_broker(redis_url: str, *, prometheus: bool = False, orphan_seconds: float = 30.0) -> RedisBroker:
+    """The broker; an unacked message of a worker silent for ``orphan_seconds`` returns to its queue."""
     middleware: list[dramatiq.Middleware] = []
     if prometheus:
         from dramatiq.middleware.prometheus import Prometheus
@@ -50,9 +55,22 @@ def build_broker(redis_url: str, *, prometheus: bool = False) -> RedisBroker:
         CurrentMessage(),
     ]
     return RedisBroker(  # type: ignore[no-untyped-call]
-        url=redis_url, middleware=middleware, heartbeat_timeout=HEARTBEAT_TIMEOUT_MS,
+        url=redis_url, middleware=middleware, heartbeat_timeout=round(orphan_seconds * 1000),
         maintenance_chance=MAINTENANCE_CHANCE,
     )
+
+
+def requeue_orphans(broker: RedisBroker) -> None:
+    """Return the messages of dead workers (silent for the broker's heartbeat timeout) to their queues,
+    on every queue and its delay queue: Dramatiq's own maintenance, run now instead of by chance."""
+    chance = broker.maintenance_chance
+    broker.maintenance_chance = 1_000_000  # (this broker is the sweep's own, used by no other thread)
+    try:
+        for queue in QUEUES:
+            for name in (queue, dq_name(queue)):
+                broker.do_qsize(name)
+    finally:
+        broker.maintenance_chance = chance
 
 
 def _configure() -> RedisBroker:
@@ -60,7 +78,8 @@ def _configure() -> RedisBroker:
     setup_logging(settings.log_level, settings.log_format)
     _db, redis_url = settings.require_services()
     # `edubot worker` sets EDUBOT_PROCESS and the dramatiq_prom_* variables for its processes
-    broker = build_broker(redis_url, prometheus=os.environ.get("EDUBOT_PROCESS") == "worker")
+    broker = build_broker(redis_url, prometheus=os.environ.get("EDUBOT_PROCESS") == "worker",
+                          orphan_seconds=settings.worker_orphan_seconds)
     dramatiq.set_broker(broker)
     return broker
 

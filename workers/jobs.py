@@ -20,7 +20,7 @@ from dramatiq.middleware import CurrentMessage
 from sqlalchemy import text
 from sqlalchemy.ext.asyncio import AsyncSession
 
-from workers.broker import MAX_RETRIES
+from workers.broker import MAX_RETRIES, QUEUES
 from workers.runtime import Runtime, get_runtime
 
 log = logging.getLogger("edubot.job")
@@ -51,6 +51,9 @@ def job(
     **options: Any,
 ) -> Callable[[Callable[Concatenate[JobContext, P], Awaitable[None]]], dramatiq.Actor[P, None]]:
     """Declare an idempotent async actor named after the function."""
+
+    if queue not in QUEUES:
+        raise ValueError(f"queue {queue!r} is not one of workers.broker.QUEUES")
 
     def decorator(fn: Callable[Concatenate[JobContext, P], Awaitable[None]]) -> dramatiq.Actor[P, None]:
         name = fn.__name__

@@ -9,6 +9,7 @@ from __future__ import annotations
 
 import asyncio
 import contextlib
+import functools
 import logging
 import time
 from collections.abc import Awaitable, Callable
@@ -17,6 +18,7 @@ from dataclasses import dataclass
 import asyncpg
 import redis.asyncio as aioredis
 from dramatiq import Broker
+from dramatiq.brokers.redis import RedisBroker
 from sqlalchemy import text
 from sqlalchemy.ext.asyncio import AsyncSession, async_sessionmaker
 
@@ -24,6 +26,7 @@ from domain import notify
 from domain.config import Settings
 from domain.db import make_engine, make_sessionmaker
 from domain.outbox import NOTIFY_CHANNEL
+from workers.broker import build_broker, requeue_orphans
 from workers.relay import relay_all
 
 log = logging.getLogger("edubot.scheduler")
@@ -83,6 +86,19 @@ async def _cleanup_outbox(ctx: SweepContext) -> int:
         res = await s.execute(text("DELETE FROM outbox WHERE done_at < now() - interval '7 days'"))
         await s.commit()
         return int(getattr(res, "rowcount", 0) or 0)
+
+
+@sweep("orphaned-jobs", every_seconds=5)
+async def _orphaned_jobs(ctx: SweepContext) -> None:
+    """Jobs a dead worker had taken go back to their queues once its heartbeat is older than
+    ``EDUBOT_WORKER_ORPHAN_SECONDS`` (each job's outbox claim keeps a second run from doing anything twice)."""
+    _db, redis_url = ctx.settings.require_services()
+    await asyncio.to_thread(requeue_orphans, _sweep_broker(redis_url, ctx.settings.worker_orphan_seconds))
+
+
+@functools.cache
+def _sweep_broker(redis_url: str, orphan_seconds: float) -> RedisBroker:
+    return build_broker(redis_url, orphan_seconds=orphan_seconds)
 
 
 def _raw_dsn(url: str) -> str:

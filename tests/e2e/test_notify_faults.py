@@ -62,8 +62,8 @@ async def test_429s_500s_hangs_and_blocked_people(own_deployment: Deployment) ->
     assert len(refused) == 10  # one 403 each: a blocked person is not retried
 
 
-@pytest.mark.deployment(limits=FAST, extra_env={"EDUBOT_TELEGRAM_RATE": "400"}, parts=("worker", "scheduler"),
-                        worker_processes=2)
+@pytest.mark.deployment(limits=FAST, extra_env={"EDUBOT_TELEGRAM_RATE": "400", "EDUBOT_WORKER_ORPHAN_SECONDS": "4"},
+                        parts=("worker", "scheduler"), worker_processes=2)
 async def test_worker_killed_mid_fanout_loses_nothing(own_deployment: Deployment) -> None:
     dep = own_deployment
     assert dep.sandbox is not None and dep.sessionmaker is not None and dep.bot is not None and dep.procs

@@ -96,3 +96,28 @@ async def test_relay_is_woken_by_notify(fresh_db, services, redis: aioredis.Redi
         stop.set()
         await task
         await engine.dispose()
+
+
+def test_a_dead_workers_message_goes_back_to_its_queue(services, redis) -> None:  # type: ignore[no-untyped-def]
+    """A message a worker fetched and never acked (the worker died) is queued again once the worker's
+    heartbeat is older than the orphan timeout; a live worker's message stays with it."""
+    from dramatiq import Message
+
+    from workers.broker import requeue_orphans
+
+    dead, alive = build_broker(services.redis_url), build_broker(services.redis_url)
+    sweeper = build_broker(services.redis_url, orphan_seconds=2)
+    for b in (dead, alive, sweeper):
+        b.declare_queue("ingest")
+    for n in (1, 2):
+        dead.enqueue(Message(queue_name="ingest", actor_name="nobody", args=(n,), kwargs={}, options={}))
+    taken = [dead.consume("ingest", prefetch=1, timeout=100), alive.consume("ingest", prefetch=1, timeout=100)]
+    assert [next(c) is not None for c in taken] == [True, True]  # one unacked message each
+    waiting = lambda: sweeper.client.llen("dramatiq:ingest")  # noqa: E731 - messages in the queue, not taken
+    assert waiting() == 0
+    time.sleep(2.2)
+    alive.do_qsize("ingest")  # (any command is the live worker's heartbeat)
+    requeue_orphans(sweeper)
+    assert waiting() == 1  # the dead one's message only
+    for c in taken:
+        c.close()
