@@ -12,10 +12,10 @@ whole numbers — cut, not rounded, where they are compared with a threshold ("a
 from __future__ import annotations
 
 import unicodedata
-from collections.abc import Sequence
+from collections.abc import Callable, Sequence
 from dataclasses import dataclass
 from decimal import ROUND_DOWN, ROUND_HALF_UP, Decimal
-from typing import Protocol
+from typing import Any, Protocol
 
 from bot.i18n import translate
 from domain.attainment import COMPONENTS, PCT_PLACES, AttainmentResult, CoResult, q
@@ -330,6 +330,22 @@ def marks_message(*, assessment: str, course: str, name: str, questions: Sequenc
             lines.append("• " + translate(QUESTION_MARKS, language, question=item.label, marks=_num(item.marks),
                                           max=_num(item.max_marks)))
     return "\n".join(lines)
+
+
+def _marks_from_params(params: dict[str, Any], language: str) -> str:
+    """``marks_message`` from a publishing notification's params (values stored as JSON strings)."""
+    def dec(value: Any) -> Decimal | None:
+        return None if value is None else Decimal(str(value))
+
+    questions = [QuestionMark(str(label), dec(marks), dec(mx) or Decimal(0))
+                 for label, marks, mx in params.get("questions", [])]
+    return marks_message(assessment=str(params["assessment"]), course=str(params["course"]),
+                         name=str(params["name"]), questions=questions, class_average=dec(params.get("average")),
+                         language=language)
+
+
+#: Messages built when sent, in the reader's language (``domain.notify.RENDER``): name → (params, language) → text.
+RENDERERS: dict[str, Callable[[dict[str, Any], str], str]] = {"marks": _marks_from_params}
 
 
 # ---- Telegram-sized pieces -----------------------------------------------------------------------

@@ -44,6 +44,9 @@ KINDS: dict[str, str] = {
 ALWAYS = frozenset({"account", "upload"})
 CHUNK = 100
 HTML = "@html"  # a message written already (in its reader's language): params["html"] is sent as it is
+#: A message built at sending time, in its reader's language, by the renderer of this name (the
+#: presenters' ``RENDERERS``) from the notification's params: ``message=RENDER + "marks"``.
+RENDER = "@render:"
 QUEUE = "notify"
 STALE_SENDING = dt.timedelta(seconds=30)  # a claim older than this belongs to a dead worker
 
@@ -252,6 +255,13 @@ async def claim(session: AsyncSession, notification_id: int) -> Claimed | None:
         return None
     return Claimed(row.id, row.org_id, row.kind, row.message, dict(row.params), row.telegram_id, row.language,
                    row.reachable, row.attempts, row.file_id, row.buttons)
+
+
+async def being_sent(session: AsyncSession, notification_id: int) -> bool:
+    """Whether another worker is sending this notification right now (a claim younger than a stale one)."""
+    return bool(await session.scalar(text(
+        "SELECT status = 'sending' AND sending_at >= now() - make_interval(secs => :stale) "
+        "FROM notifications WHERE id = :id"), {"id": notification_id, "stale": STALE_SENDING.total_seconds()}))
 
 
 @dataclass(frozen=True)

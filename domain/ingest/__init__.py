@@ -183,8 +183,9 @@ async def conclude(
     *,
     html: str | None = None,
     buttons: notify.Buttons | None = None,
-) -> None:
-    """Record the outcome on the upload and tell the uploader (one notification, in this transaction).
+) -> tuple[int, ...]:
+    """Record the outcome on the upload and tell the uploader (one notification, in this transaction);
+    returns the notification's id (if it is due now).
 
     ``html`` is the answer already written in the uploader's language (a report with a table)."""
     await uploads.finish(session, upload, status=report.status, rows=report.rows,
@@ -192,9 +193,10 @@ async def conclude(
                          error=None if report.status != "rejected" else report.message)
     message, params = (notify.HTML, {"html": html}) if html is not None else \
         (report.message, {**report.params, **text_params})
-    await notify.notify(session, org_id=upload.org_id, event_key=f"upload:{upload.id}:{report.status}",
-                        kind="upload", recipients=[await uploader_user_id(session, upload)], message=message,
-                        params=params, attachment=attachment, buttons=buttons)
+    told = await notify.notify(session, org_id=upload.org_id, event_key=f"upload:{upload.id}:{report.status}",
+                               kind="upload", recipients=[await uploader_user_id(session, upload)], message=message,
+                               params=params, attachment=attachment, buttons=buttons)
+    return told.due
 
 
 

@@ -16,7 +16,7 @@ from domain import audit, notify
 from domain.access import Actor
 from domain.errors import N_, Conflict, Invalid, NotFound
 from domain.model.base import utcnow
-from domain.model.obe import Assessment, AssessmentItem, Mark
+from domain.model.obe import Assessment, AssessmentItem, AttainmentCache, Mark
 from domain.model.people import Course, CourseTeacher, Role, Student
 from domain.outbox import enqueue
 from domain.services import parents
@@ -152,15 +152,13 @@ async def replace_marks(
 
 
 async def schedule_attainment(session: AsyncSession, course_id: int, why: str) -> None:
-    """Recompute a course's attainment in a worker once this transaction commits."""
+    """Recompute a course's attainment in a worker once this transaction commits. The cached result is
+    dropped in this transaction, so a report asked for before the worker is done is computed afresh."""
+    await session.execute(delete(AttainmentCache).where(AttainmentCache.course_id == course_id))
     await enqueue(session, "compute_attainment", course_id, queue="ingest", dedupe_key=f"attainment:{course_id}:{why}")
 
 
 # ---- publishing ----------------------------------------------------------------------------------
-
-PUBLISHED = N_("Marks of {assessment} ({course}) for {name}: {total} out of {max}. Class average: {average}.\n"
-               "{details}")
-
 
 @dataclass(frozen=True)
 class Published:
@@ -170,7 +168,8 @@ class Published:
 
 
 async def publish(session: AsyncSession, actor: Actor, assessment_id: int) -> Published:
-    """Tell each student and their parents the student's marks, total and the class average."""
+    """Tell each student and their parents the student's marks on each question and the class average
+    (the message is written when sent, in each reader's language: the presenters' "marks" renderer)."""
     me = actor.require(Role.TEACHER, Role.ADMIN)
     row = (await session.execute(
         select(Assessment, Course).join(Course, Course.id == Assessment.course_id)
@@ -189,10 +188,9 @@ async def publish(session: AsyncSession, actor: Actor, assessment_id: int) -> Pu
     per_student = (await session.execute(text(
         """
         SELECT s.id, s.name, s.usn, m.user_id AS student_user,
-               sum(mk.marks) AS total, sum(mk.max_marks) AS max_total,
-               string_agg(i.label || ' ' || coalesce(btrim(to_char(mk.marks, 'FM999990.99'), '.'), 'absent')
-                          || '/' || btrim(to_char(i.max_marks, 'FM999990.99'), '.'), ' · ' ORDER BY i.position)
-                 AS details,
+               sum(mk.marks) AS total,
+               json_agg(json_build_array(i.label, mk.marks::text, i.max_marks::text) ORDER BY i.position)
+                 AS questions,
                bool_and(mk.absent) AS all_absent
           FROM marks mk
           JOIN assessment_items i ON i.id = mk.item_id
@@ -202,29 +200,20 @@ async def publish(session: AsyncSession, actor: Actor, assessment_id: int) -> Pu
          GROUP BY s.id, s.name, s.usn, m.user_id
         """), {"a": assessment.id, "c": course.id})).all()
     present = [r.total for r in per_student if not r.all_absent]
-    max_total = max((r.max_total for r in per_student), default=Decimal(0))
     average = (sum(present, Decimal(0)) / len(present)).quantize(Decimal("0.01")) if present else None
     family = await parents.parents_of(session, course.org_id, [r.id for r in per_student])
     key = f"marks:{assessment.id}:{assessment.upload_id}"
     entries = []
     for r in per_student:
         params = {"assessment": assessment.name, "course": course.code, "name": f"{r.name} ({r.usn})",
-                  "total": _num(r.total) if not r.all_absent else "absent", "max": _num(max_total),
-                  "average": f"{_num(average)}/{_num(max_total)}" if average is not None else "—",
-                  "details": r.details or ""}
+                  "questions": r.questions, "average": None if average is None else str(average)}
         for user_id in {*(family.get(r.id, [])), *([r.student_user] if r.student_user else [])}:
             entries.append(notify.Entry(f"{key}:{r.id}", user_id, params))
-    out = await notify.notify_each(session, org_id=course.org_id, kind="marks", message=PUBLISHED, entries=entries)
+    out = await notify.notify_each(session, org_id=course.org_id, kind="marks", message=notify.RENDER + "marks",
+                                   entries=entries)
     assessment.published_at = utcnow()
     await audit.record(session, "marks.published", org_id=course.org_id, actor_user_id=actor.user_id,
                        entity="assessment", entity_id=assessment.id, students=len(per_student),
                        recipients=out.recorded)
     await session.commit()
     return Published(assessment.name, len(per_student), len(entries))
-
-
-def _num(value: Decimal | None) -> str:
-    if value is None:
-        return "—"
-    text_ = f"{value:.2f}".rstrip("0").rstrip(".")
-    return text_ or "0"

@@ -46,10 +46,13 @@ def expected(*sheets: tuple[str, str]) -> dict[str, Decimal | None]:
     return {c.code: c.final for c in result.cos}
 
 
-async def school(dep: Deployment, teacher: SandboxUser, parent: SandboxUser) -> None:
+async def school(dep: Deployment, teacher: SandboxUser, parent: SandboxUser,
+                 students_joining: tuple[SandboxUser, ...] = (), *, college: str = "Attainment College") -> None:
+    """A teacher of CS301 (class CSE-B, the demo roster), the parent of its first student, and the
+    first students joined as ``students_joining``."""
     assert dep.sessionmaker is not None
     async with dep.sessionmaker() as s:
-        org = await orgs.create_organization(s, "Attainment College", timezone="Asia/Kolkata")
+        org = await orgs.create_organization(s, college, timezone="Asia/Kolkata")
         code = await invites.create_invite(s, org_id=org.id, role=Role.TEACHER, created_by_user_id=None)
         await s.commit()
         t_user = await users.ensure_user(s, TelegramProfile(teacher.id, "Ravi"))
@@ -68,6 +71,14 @@ async def school(dep: Deployment, teacher: SandboxUser, parent: SandboxUser) -> 
         first = out.lines[0].parent_code
         assert first is not None
         await joining.redeem(s, await users.load_actor(s, p_user), first)
+        for person, line in zip(students_joining, out.lines, strict=False):
+            s_user = await users.ensure_user(s, TelegramProfile(person.id, person.first_name))
+            await s.commit()
+            assert line.student_code is not None
+            await joining.redeem(s, await users.load_actor(s, s_user), line.student_code)
+    for person in students_joining:
+        await person.send("/start")
+        await person.wait_for("Hello")
     await teacher.send("/start")
     await teacher.wait_for("Hello")
     await parent.send("/start")
@@ -113,8 +124,9 @@ async def test_outcomes_marks_report_publish(deployment: Deployment) -> None:
     assert finals_in(both.text or "") == {k: f"{v:.2f}" for k, v in want_both.items() if v is not None}
 
     await teacher.press("Publish these marks to students and parents", message=both)
-    marks = await parent.wait_for(r"Marks of SEE \(CS301\) for Aarav Shah \(1CR24CS001\)", timeout=30)
-    assert "Class average" in (marks.text or "") and "Q1 0/25" in (marks.text or "")
+    marks = await parent.wait_for(r"Marks of SEE \(CS301\) for Aarav Shah \(1CR24CS001\): \d+/100 — class "
+                                  r"average [\d.]+/100", timeout=30)
+    assert "Q1: 0/25" in (marks.text or "")
 
     # the same IA 1 as an Excel workbook: the marks are replaced, the numbers stay the same
     wb = openpyxl.Workbook()
@@ -135,3 +147,49 @@ async def test_outcomes_marks_report_publish(deployment: Deployment) -> None:
     assert count == 12 * 6 + 12 * 4  # IA 1 once (replaced), SEE once
     assert uploads == 3  # the history keeps every upload
     assert cached is not None and {c.code: c.final for c in cached.cos} == want_both
+
+
+async def test_exit_survey_changes_the_final_and_progress_shows_the_profile(deployment: Deployment) -> None:
+    dep = deployment
+    teacher, parent = dep.person("Meera"), dep.person("Kavita")
+    aarav, diya = dep.person("Aarav"), dep.person("Diya")
+    await school(dep, teacher, parent, (aarav, diya), college="Survey College")
+    await teacher.send_document(OUTCOMES.encode(), filename="outcomes.csv", caption="course=CS301")
+    await teacher.wait_for(r"Course outcomes of CS301 saved", timeout=30)
+    await teacher.send_document(IA1.encode(), filename="ia1.csv",
+                                caption='course=CS301 assessment="IA 1" component=CIE')
+    direct = await teacher.wait_for(r"IA 1 \(CIE\) of CS301: marks of 12 students saved", timeout=30)
+    await teacher.wait_for("Every number of the attainment of CS301", timeout=60)
+
+    await teacher.send("/survey")
+    picker = await teacher.wait_for("Open the course exit survey of which course")
+    await teacher.press("CS301 Database Systems", message=picker)
+    opened = await teacher.wait_for(r"The exit survey of CS301 is open: 2 students are asked to rate 4 outcomes")
+    ratings = {"Aarav": {"CO1": 3, "CO2": 1, "CO3": 2, "CO4": 3}, "Diya": {"CO1": 3, "CO2": 2, "CO3": 2, "CO4": 1}}
+    for student in (aarav, diya):
+        invitation = await student.wait_for("Course exit survey of CS301", timeout=30)
+        mine = ratings[student.first_name]
+        for k, (co, rating) in enumerate(mine.items(), start=1):
+            press = await student.press(f"{co}: {rating}", message=invitation)
+            answer = await press.answer(timeout=10)
+            assert answer.text == f"Saved ({k} of 4 outcomes rated)."
+    await teacher.press("Close the survey", message=opened)
+    await teacher.wait_for_edit(opened, "The exit survey of CS301 is closed: 2 students answered")
+
+    await teacher.send("/attainment CS301")
+    report = await teacher.wait_for(r"CO attainment of CS301 .*\n.*exit survey", timeout=30)
+    rows = [MarkRow(hash(line[0]), "CIE", co, None if v.strip().upper() == "AB" else Decimal(v), Decimal(mx))
+            for lines in [list(csv.reader(io.StringIO(IA1)))]
+            for line in lines[3:] for co, v, mx in zip(lines[2][2:], line[2:], lines[1][2:], strict=True)]
+    outs = [Outcome(r["CO"]) for r in csv.DictReader(io.StringIO(OUTCOMES))]
+    survey = {co: [ratings["Aarav"][co], ratings["Diya"][co]] for co in ratings["Aarav"]}
+    want = {c.code: f"{c.final:.2f}" for c in reference(0, rows, outs, [Program("PO1")], {}, survey, Params()).cos
+            if c.final is not None}
+    assert finals_in(report.text or "") == want != finals_in(direct.text or "")
+
+    await aarav.send("/progress")
+    mine = await aarav.wait_for(r"CS301 Database Systems</b>|CS301 Database Systems: score per course outcome")
+    assert re.search(r"CO1\s+CIE\s+[\d.]+/\d+\s+\d", mine.text or "")
+    await parent.send("/progress")
+    child = await parent.wait_for("score per course outcome")
+    assert (child.text or "") == (mine.text or "")  # the parent sees their child's (Aarav's) profile

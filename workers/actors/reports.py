@@ -25,8 +25,10 @@ async def compute_attainment(ctx: JobContext, course_id: int) -> None:
 
 
 @job(queue="ingest", time_limit_ms=10 * 60_000)
-async def send_attainment_report(ctx: JobContext, course_id: int, user_id: int, why: str, with_text: bool = False
-                                 ) -> None:
+async def send_attainment_report(ctx: JobContext, course_id: int, user_id: int, why: str, with_text: bool = False,
+                                 after: list[int] | None = None) -> None:
+    """The course's report for a person: the text (``with_text``), the CO and PO charts and the spreadsheet,
+    delivered in this order by one job that starts with the notifications ``after`` (an upload's answer)."""
     s = ctx.session
     course = await s.get(Course, course_id)
     language = await s.scalar(select(User.language).where(User.id == user_id))
@@ -35,13 +37,14 @@ async def send_attainment_report(ctx: JobContext, course_id: int, user_id: int, 
     result = await reports.current(s, course_id)
     label = f"{course.code} {course.name}"
     key = f"report:{why}"
+    due: list[int] = list(after or [])
     if with_text:
-        await notify.notify(s, org_id=course.org_id, event_key=f"{key}:text", kind="upload", recipients=[user_id],
-                            message=notify.HTML, params={"html": attainment_text(result, label, language)})
+        told = await notify.notify(s, org_id=course.org_id, event_key=f"{key}:text", kind="upload",
+                                   recipients=[user_id], message=notify.HTML,
+                                   params={"html": attainment_text(result, label, language)})
+        due += told.due  # sent at once, and first again in the charts' job (skipped there when sent)
     if not result.students:
-        if with_text:
-            await s.commit()
-        else:
+        if not with_text:
             await notify.notify(s, org_id=course.org_id, event_key=f"{key}:empty", kind="upload",
                                 recipients=[user_id], message=N_("{course} has no marks yet."),
                                 params={"course": label})
@@ -50,7 +53,6 @@ async def send_attainment_report(ctx: JobContext, course_id: int, user_id: int, 
         asyncio.to_thread(co_levels_png, result, title=label), asyncio.to_thread(po_png, result, title=label))
     book = await attainment_workbook_async(result, course=label, items=await reports.items_info(s, course_id),
                                            students=attainment.student_rows(s, course_id, params=result.params))
-    due: list[int] = []
     for part, name, mime, data, caption in (
         ("co", f"co-attainment-{course.code}.png", "image/png", co_png, co_chart_caption(result, label, language)),
         ("po", f"po-attainment-{course.code}.png", "image/png", po_chart, po_chart_caption(label, language)),

@@ -120,11 +120,14 @@ async def process_upload(ctx: JobContext, upload_id: int) -> None:
     if report.attainment is not None:
         summary = translate(report.message, lang, **report.params)
         html = summary + "\n\n" + attainment_text(report.attainment, report.course_label, lang)
-    await ingest.conclude(ctx.session, upload, report, text_params, attachment, html=html, buttons=report.buttons)
+    answer = await ingest.conclude(ctx.session, upload, report, text_params, attachment, html=html,
+                                   buttons=report.buttons)
     if report.attainment is not None:
         user_id = await ingest.uploader_user_id(ctx.session, upload)
+        # the charts' delivery job starts with this answer (sent already, it is skipped): never before it
         await enqueue(ctx.session, "send_attainment_report", report.attainment.course_id, user_id,
-                      f"upload:{upload.id}", queue=uploads.QUEUE, dedupe_key=f"report:upload:{upload.id}")
+                      f"upload:{upload.id}", False, list(answer), queue=uploads.QUEUE,
+                      dedupe_key=f"report:upload:{upload.id}")
     await ctx.session.commit()
     log.info("upload processed", extra={"upload": upload.id, "kind": upload.kind, "status": report.status,
                                          "rows": report.rows, "ms": round((time.monotonic() - started) * 1000)})
