@@ -10,18 +10,23 @@ import pytest
 from sqlalchemy import select
 
 from bot.keyboards import (
+    AttainmentCB,
     InviteCB,
     JoinConfirmCB,
     LanguageCB,
     PrefKindCB,
     PrefQuietCB,
+    ProgressCB,
+    PublishCB,
+    SurveyCB,
+    SurveyOpenCB,
     SwitchCB,
     UnlinkCB,
     UploadAnswerCB,
     WizardCB,
 )
-from domain.model import ParentLink, Role, SchoolClass, Student, Upload
-from domain.services import classes, invites, joining, orgs, parents, students, users
+from domain.model import Assessment, ParentLink, Role, SchoolClass, Student, Upload
+from domain.services import classes, courses, invites, joining, orgs, parents, students, users
 from domain.services.users import TelegramProfile
 from edubot.stack import Deployment
 from sandbox.client import SandboxUser
@@ -48,6 +53,9 @@ COMMANDS: dict[str, set[str]] = {
     "/children": {"parent", "unlinked_parent"},
     "/notifications": {"student", "parent", "unlinked_parent"},
     "[roster file]": {"admin", "teacher", "other_org_teacher"},
+    "/attainment": {"teacher", "other_org_teacher"},
+    "/survey": {"teacher", "student", "other_org_teacher"},
+    "/progress": {"student", "parent", "unlinked_parent"},
 }
 
 
@@ -59,6 +67,9 @@ class World:
     class_a: int
     link_id: int
     upload_of_teacher: int
+    course_a: int
+    assessment_a: int
+    kid_one: int
 
 
 async def _as_user(dep: Deployment, sb_user: SandboxUser):  # type: ignore[no-untyped-def]
@@ -104,9 +115,14 @@ async def world(deployment: Deployment) -> World:
         upload = Upload(org_id=a.id, membership_id=teacher.require(Role.TEACHER).membership_id, file_id="x",
                         file_name="r.csv", chat_id=people["teacher"].id, status="needs_input")
         s.add(upload)
+        course = await courses.create_course(s, teacher, code="CS1", name="Matrices", class_name="A-1",
+                                             program="CSE")
+        assessment = Assessment(org_id=a.id, course_id=course.id, name="IA 1", component="CIE")
+        s.add(assessment)
         await s.commit()
-        assert link_id is not None
-        return World(people, a.id, b.id, cls.id, link_id, upload.id)
+        kid_one = await s.scalar(select(Student.id).where(Student.usn == "1CR24CS001"))
+        assert link_id is not None and kid_one is not None
+        return World(people, a.id, b.id, cls.id, link_id, upload.id, course.id, assessment.id, kid_one)
 
 
 async def _reply(user: SandboxUser, command: str) -> str:
@@ -162,6 +178,14 @@ async def test_forged_callbacks_are_refused(world: World) -> None:
         (p["stranger"], JoinConfirmCB(invite_id=1, yes=True).pack(), "has expired"),
         (p["student"], LanguageCB(code="xx").pack(), "Unknown language"),
         (p["student"], "garbage-that-no-handler-knows", "no longer active"),
+        (p["other_org_teacher"], PublishCB(assessment_id=world.assessment_a).pack(), "not one of yours"),
+        (p["student"], PublishCB(assessment_id=world.assessment_a).pack(), "Only teachers and admins"),
+        (p["other_org_teacher"], AttainmentCB(course_id=world.course_a).pack(), "not one of yours"),
+        (p["other_org_teacher"], SurveyOpenCB(course_id=world.course_a).pack(), "not one of yours"),
+        (p["unlinked_parent"], ProgressCB(student_id=world.kid_one).pack(), "not you or one of your children"),
+        (p["parent"], SurveyCB(survey_id=1, co=1, rating=3).pack(), "Only students"),
+        (p["student"], SurveyCB(survey_id=10**9, co=1, rating=3).pack(), "not for you"),
+        (p["student"], SurveyCB(survey_id=1, co=1, rating=7).pack(), "A rating is 1, 2 or 3"),
     ]
     wrong = []
     for user, data, needle in cases:
