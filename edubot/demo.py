@@ -253,6 +253,50 @@ async def onboarding(run: DemoRun) -> None:
         await run.expect("Ravi Kumar", "Someone tried to join CSE-B as 1CR24CS001", timeout=30)
 
 
+@act("Marks become outcome attainment; parents see their child's marks")
+async def marks_and_attainment(run: DemoRun) -> None:
+    ravi = "Ravi Kumar"
+    async with run.step("the course outcomes file (CO–PO matrix) is saved"):
+        run.transcript.person(ravi, "[sends outcomes.csv: 4 COs mapped to POs and PSOs] course=CS301")
+        await run.person(ravi).send_document(DATA / "outcomes.csv", caption="course=CS301")
+        await run.expect(ravi, "Course outcomes of CS301 saved: 4 outcomes", timeout=30)
+    async with run.step("a marks sheet: the bot asks what it cannot tell"):
+        run.transcript.person(ravi, '[sends marks_ia1.csv: MAX and CO rows, 12 students] course=CS301 '
+                                    'assessment="IA 1"')
+        await run.person(ravi).send_document(DATA / "marks_ia1.csv", caption='course=CS301 assessment="IA 1"')
+        question = await run.expect(ravi, r"internal assessment \(CIE\) or the end-semester exam", timeout=30)
+        await run.press(ravi, "CIE", question)
+    async with run.step("the report: CO and PO attainment, charts and every number"):
+        report = await run.expect(ravi, r"IA 1 \(CIE\) of CS301: marks of 12 students saved", timeout=30)
+        await run.expect(ravi, "CO attainment of CS301", timeout=60)
+        await run.expect(ravi, "PO and PSO attainment of CS301", timeout=30)
+        await run.expect(ravi, "Every number of the attainment of CS301", timeout=30)
+    async with run.step("publishing tells each student and parent"):
+        run.transcript.person(ravi, "presses [ Publish these marks to students and parents ]")
+        pressed = await run.person(ravi).press("Publish these marks to students and parents", message=report)
+        alert = (await pressed.answer(20)).text or ""
+        if not alert.startswith("Published: 12 students' marks of IA 1"):
+            raise AssertionError(f"publishing answered {alert!r}")
+        run.transcript.note(f"(alert) {alert}")
+        await run.expect("Sunita Shah", r"Marks of IA 1 \(CS301\) for Aarav Shah \(1CR24CS001\)", timeout=30)
+        await run.expect("Aarav Shah", r"Marks of IA 1 \(CS301\) for Aarav Shah", timeout=30)
+    async with run.step("/progress: a student's score per course outcome"):
+        await run.say("Aarav Shah", "/progress")
+        await run.expect("Aarav Shah", "score per course outcome")
+    async with run.step("the course exit survey adds the indirect attainment"):
+        await run.say(ravi, "/survey")
+        picker = await run.expect(ravi, "Open the course exit survey of which course")
+        await run.press(ravi, "CS301 Database Systems", picker)
+        opened = await run.expect(ravi, "The exit survey of CS301 is open")
+        invitation = await run.expect("Aarav Shah", "Course exit survey of CS301", timeout=30)
+        for co, rating in (("CO1", 3), ("CO2", 2), ("CO3", 2), ("CO4", 3)):
+            await run.press("Aarav Shah", f"{co}: {rating}", invitation)
+        await run.press(ravi, "Close the survey", opened)
+        await run.expect_edit(ravi, opened, "The exit survey of CS301 is closed: 1 students answered")
+        await run.say(ravi, "/attainment CS301")
+        await run.expect(ravi, r"CO attainment of CS301 Database Systems\n.*exit survey", timeout=30)
+
+
 @act("Anyone can start, get help and choose a language")
 async def everyone(run: DemoRun) -> None:
     async with run.step("/start greets a newcomer"):
