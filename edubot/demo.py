@@ -290,7 +290,9 @@ async def marks_and_attainment(run: DemoRun) -> None:
         opened = await run.expect(ravi, "The exit survey of CS301 is open")
         invitation = await run.expect("Aarav Shah", "Course exit survey of CS301", timeout=30)
         for co, rating in (("CO1", 3), ("CO2", 2), ("CO3", 2), ("CO4", 3)):
-            await run.press("Aarav Shah", f"{co}: {rating}", invitation)
+            run.transcript.person("Aarav Shah", f"presses [ {co}: {rating} ]")
+            pressed = await run.person("Aarav Shah").press(f"{co}: {rating}", message=invitation)
+            run.transcript.note(f"(answer) {(await pressed.answer(20)).text}")  # saved before the survey closes
         await run.press(ravi, "Close the survey", opened)
         await run.expect_edit(ravi, opened, "The exit survey of CS301 is closed: 1 students answered")
         await run.say(ravi, "/attainment CS301")
