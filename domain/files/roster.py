@@ -25,7 +25,9 @@ from domain.files.problems import (
     HeaderMap,
     ProblemList,
     column_letter,
+    delimiter_name,
     header_problems,
+    ignored_columns,
     looks_scientific,
     map_header,
     normalise_header,
@@ -221,7 +223,7 @@ def parse_roster(table: Table, *, known_classes: Collection[str], default_class:
         if extra:
             ok = False
             if table.kind == "csv":
-                problems.add(row.number, None, None, EXTRA_CELLS_TEXT, delimiter=_delimiter_name(table.delimiter))
+                problems.add(row.number, None, None, EXTRA_CELLS_TEXT, delimiter=delimiter_name(table.delimiter))
             else:
                 letter = column_letter(extra[0])
                 problems.add(row.number, letter, row.cells[extra[0]], EXTRA_CELLS_SHEET, letter=letter)
@@ -286,21 +288,4 @@ def parse_roster(table: Table, *, known_classes: Collection[str], default_class:
     if candidates == 0 and usn_col is not None:
         problems.add(table.header_row, None, None, NO_STUDENTS)
     problems.raise_if_any()
-    return RosterFile(out, ignored_columns=_ignored(table, used))
-
-
-def _ignored(table: Table, used: set[int]) -> list[str]:
-    """Columns not read, as their headers say (a blank header that has values as ``(C)``)."""
-    ignored: list[str] = []
-    for i, text in enumerate(table.header):
-        if i in used:
-            continue
-        if text:
-            ignored.append(text)
-        elif any(r.cell(i) for r in table.rows):
-            ignored.append(f"({column_letter(i)})")
-    return ignored
-
-
-def _delimiter_name(delimiter: str | None) -> str:
-    return {",": "“,”", ";": "“;”", "\t": "TAB", "|": "“|”"}.get(delimiter or ",", "“,”")
+    return RosterFile(out, ignored_columns=ignored_columns(table, used))
