@@ -83,3 +83,34 @@ class SurveyCB(CallbackData, prefix="sv"):
     survey_id: int
     co: int  # position of the CO in the survey (1-based)
     rating: int
+
+
+class ExamStartCB(CallbackData, prefix="exs"):
+    exam_id: int
+
+
+class ExamCB(CallbackData, prefix="ea"):
+    """A press in the exam message: attempt, operation, question position, argument (see attempts.press)."""
+
+    a: int
+    op: str
+    p: int
+    x: int = 0
+
+
+class ExamTeacherCB(CallbackData, prefix="et"):
+    exam_id: int
+    what: str  # sum / ia / lb
+
+
+class LeaderboardCB(CallbackData, prefix="lb"):
+    what: str  # exam / class / hide / show
+    id: int = 0
+
+
+class PracticeCB(CallbackData, prefix="pr"):
+    course_id: int
+
+
+class ResultsCB(CallbackData, prefix="rs"):
+    student_id: int

@@ -41,6 +41,7 @@ class Field:
     check: Check
     required: bool = True
     choices: Choices | None = None
+    ask: bool = True  # False: taken only from the command line (an advanced option with a default)
 
 
 @dataclass(frozen=True)
@@ -90,7 +91,7 @@ async def advance(message: Message, state: FSMContext, session: AsyncSession, ac
     values: dict[str, str] = data.get("values", {})
     asked: list[str] = data.get("asked", [])
     for f in wizard.fields:
-        if f.name in values or (not f.required and f.name in asked):
+        if f.name in values or (not f.required and (f.name in asked or not f.ask)):
             continue
         await state.update_data(current=f.name, asked=[*asked, f.name])
         await message.answer(t(f.prompt, actor.language), reply_markup=await _keyboard(session, actor, f))

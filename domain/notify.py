@@ -32,6 +32,8 @@ from domain.outbox import enqueue
 
 #: What people can be told, with the name shown in /notifications.
 KINDS: dict[str, str] = {
+    "exam": N_("exams opening"),
+    "attempt": N_("your own exam attempts and scores"),
     "result": N_("exam results"),
     "marks": N_("published marks"),
     "evaluation": N_("evaluated answer sheets"),
@@ -41,7 +43,7 @@ KINDS: dict[str, str] = {
     "upload": N_("answers to files you sent"),
 }
 #: Kinds that cannot be muted: they answer something the person did.
-ALWAYS = frozenset({"account", "upload"})
+ALWAYS = frozenset({"account", "upload", "attempt"})
 CHUNK = 100
 HTML = "@html"  # a message written already (in its reader's language): params["html"] is sent as it is
 #: A message built at sending time, in its reader's language, by the renderer of this name (the

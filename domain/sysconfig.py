@@ -27,7 +27,9 @@ KEYS: dict[str, ConfigKey] = {
     for k in (
         ConfigKey("exam.grace_period_minutes", 5, "minutes after an attempt's duration before it is auto-submitted"),
         ConfigKey("exam.review_after_close", True, "show students the review of wrong answers only after the window"),
+        ConfigKey("exam.practice_questions", 10, "quiz polls in one /practice session"),
         ConfigKey("leaderboard.size", 10, "entries on a leaderboard"),
+        ConfigKey("plans.default", "Premium", "the plan of a student who has no subscription"),
         ConfigKey("upload.answer_max_mb", 5, "largest answer-sheet page a student may send (MB)"),
         ConfigKey("upload.answer_types", ["image/jpeg", "image/png", "application/pdf"], "answer-sheet file types"),
         ConfigKey("upload.sheet_max_mb", 20, "largest roster, marks or question-bank file (MB)"),

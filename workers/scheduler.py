@@ -25,7 +25,8 @@ from sqlalchemy.ext.asyncio import AsyncSession, async_sessionmaker
 from domain import notify
 from domain.config import Settings
 from domain.db import make_engine, make_sessionmaker
-from domain.outbox import NOTIFY_CHANNEL
+from domain.outbox import NOTIFY_CHANNEL, enqueue
+from domain.services import attempts, exams
 from workers.broker import build_broker, requeue_orphans
 from workers.relay import relay_all
 
@@ -78,6 +79,31 @@ async def _notifications_due(ctx: SweepContext) -> int:
     """Quiet hours that ended, retries whose time came, claims of dead workers: deliver them now."""
     async with ctx.sessionmaker() as s:
         return await notify.schedule_due(s)
+
+
+@sweep("attempts-due", every_seconds=2)
+async def _attempts_due(ctx: SweepContext) -> int:
+    """Attempts whose time and grace are over are submitted (and scored) whether the student is online or not."""
+    async with ctx.sessionmaker() as s:
+        return await attempts.submit_due(s)
+
+
+@sweep("exams-opening", every_seconds=5)
+async def _exams_opening(ctx: SweepContext) -> int:
+    """Students are told when an exam's window opens."""
+    async with ctx.sessionmaker() as s:
+        return await exams.announce_due(s)
+
+
+@sweep("exams-closing", every_seconds=10)
+async def _exams_closing(ctx: SweepContext) -> int:
+    """An exam whose window ended is closed: reviews kept until then go out, teachers get the summary."""
+    async with ctx.sessionmaker() as s:
+        closed = await exams.close_due(s)
+        for exam_id in closed:
+            await enqueue(s, "exam_closed", exam_id, dedupe_key=f"exam-closed:{exam_id}")
+        await s.commit()
+        return len(closed)
 
 
 @sweep("outbox-cleanup", every_seconds=3600)

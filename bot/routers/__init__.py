@@ -6,7 +6,7 @@ from aiogram import Router
 
 
 def build_routers() -> list[Router]:
-    from bot.routers import fallback, invite, join, obe, parent, prefs, start, teacher, wizards
+    from bot.routers import exams, fallback, invite, join, obe, parent, prefs, start, teacher, wizards
 
     return [
         start.router,  # /start, /help, /cancel… also end any conversation
@@ -17,5 +17,6 @@ def build_routers() -> list[Router]:
         prefs.router,
         join.router,  # the USN answer of a class link
         wizards.router,  # answers to a wizard's questions
+        exams.router,  # after the wizards: a typed number answers the current exam question
         fallback.router,  # must stay last
     ]

@@ -4,6 +4,10 @@
 question bank, attendance, holidays) or returns None, and then the bot asks what the file is.
 Column names are compared in normalised form (case, spaces and underscores do not matter) and the
 usual aliases are understood (``STUDENT NAME`` for NAME, ``REG NO`` for USN…).
+
+A question bank is a header with the question's text (``QUESTION``, ``Question Text``…) and its ID,
+TYPE or ANSWER column; it is recognised before the outcomes file, whose CO and BLOOM columns a
+question bank has too.
 """
 
 from __future__ import annotations
@@ -13,7 +17,7 @@ from collections.abc import Sequence
 
 from domain.files.problems import normalise_header
 
-KINDS = ("roster", "marks", "outcomes", "bank", "attendance", "holidays")
+KINDS = ("roster", "marks", "outcomes", "questions", "attendance", "holidays")
 
 USN_ALIASES = (
     "USN NO", "USN NUMBER", "STUDENT USN", "UNIVERSITY SEAT NUMBER", "REG NO", "REGN NO", "REGD NO",
@@ -37,6 +41,38 @@ BLOOM_ALIASES = (
     "KNOWLEDGE LEVEL", "K LEVEL",
 )
 
+# question bank columns (domain.files.questions); the IRT columns are never a bare A/B/C, which are options
+QUESTION_ID_ALIASES = (
+    "Q NO", "QNO", "Q NUMBER", "QID", "Q ID", "QUESTION ID", "QUESTION NO", "QUESTION NUMBER", "QUESTION CODE",
+    "ITEM ID", "ITEM CODE", "ITEM NO",
+)
+QUESTION_TYPE_ALIASES = ("QUESTION TYPE", "Q TYPE", "QTYPE", "TYPE OF QUESTION", "ITEM TYPE")
+QUESTION_TEXT_ALIASES = (
+    "QUESTION TEXT", "QUESTION STATEMENT", "QUESTION STEM", "STEM", "QUESTIONS", "ITEM TEXT", "QUESTION (TEXT)",
+)
+OPTION_ALIASES: dict[str, tuple[str, ...]] = {
+    letter: (f"OPTION {letter}", f"OPT {letter}", f"OPTION{letter}", f"OPT{letter}", f"CHOICE {letter}",
+             f"OPTION ({letter})", f"OPTION({letter})", f"({letter})")
+    for letter in "ABCDEF"
+}
+ANSWER_ALIASES = (
+    "CORRECT ANSWER", "CORRECT ANSWERS", "CORRECT OPTION", "CORRECT OPTIONS", "RIGHT ANSWER", "ANSWER KEY", "KEY",
+    "ANS", "CORRECT", "ANSWERS", "MODEL ANSWER",
+)
+QUESTION_MARKS_ALIASES = (
+    "MARK", "MAX MARKS", "MAX MARK", "MAXIMUM MARKS", "MARKS ALLOTTED", "MARKS ALLOCATED", "POINTS",
+)
+QUESTION_CO_ALIASES = (*CO_ALIASES, "COURSE OUTCOME", "MAPPED CO", "CO MAPPED", "CO MAPPING")
+TOPIC_ALIASES = ("TOPIC NAME", "TOPICS", "CHAPTER", "CHAPTER NAME", "UNIT", "MODULE")
+CONCEPT_ALIASES = ("CONCEPT NAME", "CONCEPTS", "SUBTOPIC", "SUB TOPIC", "SUB-TOPIC", "SKILL")
+DIFFICULTY_ALIASES = (
+    "DIFFICULTY LEVEL", "DIFFICULTY INDEX", "LEVEL OF DIFFICULTY", "DIFFICULTY VALUE", "DIFF", "DIFF LEVEL",
+)
+IRT_ALIASES: dict[str, tuple[str, ...]] = {
+    f"IRT_{p}": (f"IRT-{p}", f"IRT{p}", f"IRT ({p})", f"IRT({p})", f"IRT {p} PARAMETER", f"IRT-{p} PARAMETER")
+    for p in "ABC"
+}
+
 _QUESTION = re.compile(r"^(?:Q\d{1,3}[A-Z]?\d?|\d{1,3}[A-Z])$", re.ASCII)
 _OUTCOME_COLUMN = re.compile(r"^P(?:S)?O\d{1,2}$", re.ASCII)
 
@@ -58,8 +94,9 @@ def detect_kind(header: Sequence[str]) -> str | None:
         return None
     has_usn = bool(names & {"USN", *USN_ALIASES})
     has_name = bool(names & {"NAME", *NAME_ALIASES, *FIRST_NAME_ALIASES})
-    if {"ID", "TYPE", "QUESTION"} <= names:
-        return "bank"
+    if names & {"QUESTION", *QUESTION_TEXT_ALIASES} and names & {
+            "ID", *QUESTION_ID_ALIASES, "TYPE", *QUESTION_TYPE_ALIASES, "ANSWER", *ANSWER_ALIASES}:
+        return "questions"
     if names & {"CO", *CO_ALIASES} and (any(_OUTCOME_COLUMN.match(compact(n)) for n in names)
                                          or names & {"DESCRIPTION", "BLOOM", *DESCRIPTION_ALIASES, *BLOOM_ALIASES}):
         return "outcomes"

@@ -167,6 +167,11 @@ def read_bloom(text: str) -> int | None:
     return None
 
 
+def several_bloom_levels(text: str) -> bool:
+    """True when ``text`` gives more than one Bloom level (``L2/L3``, ``2, 3``, ``K1 & K2``)."""
+    return bool(_BLOOM_SEVERAL.match(text.strip()))
+
+
 def read_correlation(text: str) -> tuple[int | None, bool]:
     """``(level, True)`` for 1–3, ``(None, True)`` for no correlation, ``(None, False)`` when invalid."""
     key = text.strip().upper()
@@ -274,7 +279,7 @@ def parse_outcomes(table: Table) -> OutcomesFile:
                     problems.add(row.number, column, "", BLOOM_EMPTY_NO_CODE)
             elif bloom is None:
                 ok = False
-                message = BLOOM_SEVERAL if _BLOOM_SEVERAL.match(typed_bloom.strip()) else BLOOM_UNKNOWN
+                message = BLOOM_SEVERAL if several_bloom_levels(typed_bloom) else BLOOM_UNKNOWN
                 problems.add(row.number, column, typed_bloom, message, value=typed_bloom)
 
         correlations: dict[str, int] = {}

@@ -149,8 +149,9 @@ async def ingest(session: AsyncSession, upload: Upload, data: bytes, ctx: Ingest
         return IngestReport(
             "rejected",
             N_("I could not tell what {name} is from its first row ({header}). I understand a roster "
-               "(USN, NAME, CLASS, PARENT_PHONE), a course outcomes file (CO, DESCRIPTION, BLOOM, PO1…) and a "
-               "marks sheet (USN, NAME, then one column per question, with MAX and CO rows)."),
+               "(USN, NAME, CLASS, PARENT_PHONE), a course outcomes file (CO, DESCRIPTION, BLOOM, PO1…), a "
+               "marks sheet (USN, NAME, then one column per question, with MAX and CO rows) and a question bank "
+               "(ID, TYPE, QUESTION, A, B, C, D, ANSWER, MARKS, CO…)."),
             {"name": upload.file_name, "header": ", ".join(table.header[:8]) or "empty"},
         )
     upload.kind = kind
@@ -222,7 +223,7 @@ async def course_choices(session: AsyncSession, actor: Actor, upload: Upload) ->
 
 CHOICES["course"] = course_choices
 
-from domain.ingest import marks, outcomes, roster  # noqa: E402  (each registers its handler)
+from domain.ingest import marks, outcomes, questions, roster  # noqa: E402  (each registers its handler)
 
 __all__ = ["CHOICES", "HANDLERS", "TYPED", "IngestContext", "IngestReport", "Question", "answer", "ask",
-           "choices_for", "conclude", "ingest", "marks", "outcomes", "roster", "uploader"]
+           "choices_for", "conclude", "ingest", "marks", "outcomes", "questions", "roster", "uploader"]

@@ -1,6 +1,17 @@
 """Typed SQLAlchemy models, one module per area; importing this package registers every table."""
 
 from domain.model.base import Base
+from domain.model.exams import (
+    Attempt,
+    AttemptAnswer,
+    Exam,
+    ExamClass,
+    LeaderboardOptOut,
+    Plan,
+    PracticePoll,
+    Question,
+    Subscription,
+)
 from domain.model.messaging import Notification, NotificationPrefs, StoredFile, Upload
 from domain.model.obe import (
     Assessment,
@@ -34,6 +45,8 @@ __all__ = [
     "Assessment",
     "AssessmentItem",
     "AttainmentCache",
+    "Attempt",
+    "AttemptAnswer",
     "AuditLog",
     "Base",
     "ClassTeacher",
@@ -42,8 +55,11 @@ __all__ = [
     "CourseOutcome",
     "CourseTeacher",
     "Enrollment",
+    "Exam",
+    "ExamClass",
     "Holiday",
     "Invite",
+    "LeaderboardOptOut",
     "Mark",
     "Membership",
     "Notification",
@@ -52,12 +68,16 @@ __all__ = [
     "OutboxJob",
     "OutcomeSet",
     "ParentLink",
+    "Plan",
+    "PracticePoll",
     "ProcessedUpdate",
     "ProgramOutcome",
+    "Question",
     "Role",
     "SchoolClass",
     "StoredFile",
     "Student",
+    "Subscription",
     "Survey",
     "SurveyResponse",
     "SystemConfig",

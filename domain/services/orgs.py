@@ -16,6 +16,7 @@ from domain import audit, sysconfig
 from domain.errors import N_, Conflict, Invalid, NotFound
 from domain.model.org import Holiday, Organization
 from domain.services.outcomes import seed_program_outcomes
+from domain.services.plans import seed_plans
 
 log = logging.getLogger(__name__)
 
@@ -72,6 +73,7 @@ async def create_organization(
     await sysconfig.seed(session, org.id)
     seeded = await seed_holidays(session, org, [year, year + 1])
     await seed_program_outcomes(session, org)
+    await seed_plans(session, org)
     for seeder in ORG_SEEDERS:
         await seeder(session, org)
     await audit.record(session, "org.created", org_id=org.id, actor_user_id=None, entity="organization",
