@@ -88,6 +88,8 @@ async def run_bot(settings: Settings, stop: asyncio.Event) -> None:
     dp = build_dispatcher(make_sessionmaker(engine), redis, settings)
     app = build_web_app(engine, redis)
     allowed = dp.resolve_used_update_types()
+    dp.shutdown.register(_finish_in_flight)
+    dp.shutdown.handlers.insert(0, dp.shutdown.handlers.pop())  # before aiogram's own (the FSM's close)
     webhook = settings.webhook_url
     if webhook:
         assert settings.webhook_secret is not None
@@ -130,3 +132,14 @@ async def run_bot(settings: Settings, stop: asyncio.Event) -> None:
         await redis.aclose()
         await engine.dispose()
         log.info("bot stopped")
+
+
+async def _finish_in_flight(dispatcher: Dispatcher) -> None:
+    """Let updates being handled finish before anything closes: on shutdown aiogram closes the FSM's
+    Redis connections, which updates still being handled need (and their answers still go out).
+
+    Polling hands each update to a task of its own; aiogram keeps them in a set it does not expose."""
+    tasks = set(getattr(dispatcher, "_handle_update_tasks", ()))
+    if tasks:
+        await asyncio.wait(tasks, timeout=15.0)
+

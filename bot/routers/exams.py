@@ -9,7 +9,7 @@ from contextlib import suppress
 
 from aiogram import Bot, F, Router
 from aiogram.exceptions import TelegramBadRequest
-from aiogram.filters import Command, CommandObject
+from aiogram.filters import Command, CommandObject, Filter
 from aiogram.fsm.context import FSMContext
 from aiogram.types import CallbackQuery, InlineKeyboardMarkup, Message, PollAnswer
 from aiogram.utils.keyboard import InlineKeyboardBuilder
@@ -137,10 +137,11 @@ async def _finish_exam(message: Message, session: AsyncSession, actor: Actor, va
     when = (t(N_("It is open now: {announced} students were told."), actor.language, announced=made.announced)
             if made.announced or spec.opens_at <= utcnow() else
             t(N_("Its students are told when it opens."), actor.language))
-    await message.answer(t(N_("Exam {title} ({course}) is created: {count} questions, {minutes} minutes, for "
-                              "{classes}, open {opens} – {closes}. {when}"), actor.language, title=made.title,
-                           course=made.course, count=made.questions, minutes=spec.minutes,
-                           classes=", ".join(made.classes), opens=exams.local(made.opens_at, tz), closes=exams.local(made.closes_at, tz), when=when))
+    text = t(N_("Exam {title} ({course}) is created: {count} questions, {minutes} minutes, for {classes}, open "
+                "{opens} – {closes}. {when}"), actor.language, title=made.title, course=made.course,
+             count=made.questions, minutes=spec.minutes, classes=", ".join(made.classes),
+             opens=exams.local(made.opens_at, tz), closes=exams.local(made.closes_at, tz), when=when)
+    await message.answer(text)
 
 
 NEWEXAM = wizard.register(wizard.Wizard(
@@ -158,7 +159,7 @@ NEWEXAM = wizard.register(wizard.Wizard(
                      choices=_now),
         wizard.Field("closes", N_("When does it close? (+1d, 2026-11-27 18:00)"), _closes, choices=_closes_choices),
         wizard.Field("classes", N_("Which classes take it? (the course's class if you skip)"), _classes,
-                     required=False, choices=_class_choices),
+                     required=False, choices=_class_choices, ask=False),
         wizard.Field("negative", N_("Marks lost for a wrong answer?"), _fraction, required=False, ask=False),
         wizard.Field("partial", N_("Partial credit for MCQs with several right options?"), _yes_no, required=False,
                      ask=False),
@@ -227,15 +228,17 @@ async def start_exam(query: CallbackQuery, callback_data: ExamStartCB, session: 
 @router.callback_query(ExamCB.filter())
 async def exam_press(query: CallbackQuery, callback_data: ExamCB, session: AsyncSession, actor: Actor) -> None:
     view = await attempts.press(session, actor, callback_data.a, callback_data.op, callback_data.p, callback_data.x)
-    await query.answer()
+    with suppress(TelegramBadRequest):  # a press answered late (the bot was restarting) still edits the message
+        await query.answer()
     if isinstance(query.message, Message):
         await _show(query.message, view, actor.language, edit=True)
 
 
-class _NumericAnswer:
+class _NumericAnswer(Filter):
     """True when the student's current exam question wants a typed number (the attempt is kept for the handler)."""
 
-    async def __call__(self, message: Message, session: AsyncSession, actor: Actor) -> bool | dict[str, object]:
+    async def __call__(self, message: Message, session: AsyncSession, actor: Actor  # type: ignore[override]
+                       ) -> bool | dict[str, object]:
         attempt = await attempts.current_numeric(session, actor)
         return {"attempt_id": attempt.id} if attempt is not None else False
 

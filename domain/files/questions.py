@@ -14,9 +14,9 @@ question, or raises :class:`~domain.files.problems.FileProblems` listing every p
 
 Columns. ID, TYPE and QUESTION are required. ANSWER is required when the file has an MCQ, TF or NUM
 question, and the option columns A, B, C and D when it has an MCQ question (E and F may be added for
-a fifth and sixth option); a missing one is told once, with the first row that needs it. MARKS, CO,
-BLOOM, TOPIC, CONCEPT, DIFFICULTY and the IRT columns are optional. Each is also found under its
-usual names (``Q.No``, ``Question ID``, ``Question Type``, ``Question Text``, ``Option A``,
+a fifth and sixth option); what is missing is told once for the file, with the first row that needs
+it. MARKS, CO, BLOOM, TOPIC, CONCEPT, DIFFICULTY and the IRT columns are optional. Each is also found
+under its usual names (``Q.No``, ``Question ID``, ``Question Type``, ``Question Text``, ``Option A``,
 ``Correct Answer``, ``Key``, ``Max Marks``, ``Bloom's Level``, ``Difficulty Level``…; the lists are
 in :mod:`domain.files.detect`). The IRT columns are only ``IRT_A``, ``IRT B``, ``IRT-C`` and the like,
 never a bare ``A`` (that is option A); when one of them is present, IRT_A and IRT_B both must be. Any
@@ -120,7 +120,7 @@ ANSWER_MAX = 3000  # a written question's model answer or rubric
 TOPIC_MAX = 120  # TOPIC and CONCEPT
 MARKS_MAX = Decimal(100)
 DIFFICULTY_PLACES = Decimal("0.001")  # what the bank stores
-NORMAL_TO_LOGISTIC = 1.702
+NORMAL_TO_LOGISTIC = Decimal("1.702")
 """Multiplying a normal-ogive discrimination by 1.702 gives the logistic one (D = 1) of nearly the same curve."""
 IRT_METRICS = ("logistic", "normal")
 
@@ -183,6 +183,8 @@ DIFFICULTY_WORDS: dict[str, Decimal] = {
 NO_QUESTIONS = N_("The file has a header row but no questions under it.")
 OPTION_COLUMN_MISSING = N_("The column {column} is missing; MCQ questions (the first is in row {row}) need the option "
                            "columns A, B, C and D.")
+OPTION_COLUMNS_MISSING = N_("The columns {columns} are missing; MCQ questions (the first is in row {row}) need the "
+                            "option columns A, B, C and D.")
 ANSWER_COLUMN_MISSING = N_("The column ANSWER is missing; it gives the answer of every MCQ, TF and NUM question (the "
                            "first is in row {row}).")
 IRT_COLUMN_MISSING = N_("The column {column} is missing; IRT parameters need both IRT_A and IRT_B (IRT_C is "
@@ -466,7 +468,7 @@ class _Reader:
                                              "IRT_B"])
         self.known = None if known_cos is None else {normalise_co(c) or c.strip().upper() for c in known_cos}
         self.known_list = co_span(self.known or ())
-        self.scale = NORMAL_TO_LOGISTIC if irt_metric == "normal" else 1.0
+        self.scale = NORMAL_TO_LOGISTIC if irt_metric == "normal" else Decimal(1)
         self.options = [(letter, i) for letter in OPTION_LETTERS if (i := self.cols.get(letter)) is not None]
         self.options_complete = all(letter in self.cols.index for letter in REQUIRED_OPTIONS)
         self.irt = {p: i for p in "ABC" if (i := self.cols.get(f"IRT_{p}")) is not None}
@@ -505,10 +507,13 @@ class _Reader:
             question = self.row(row)
             if question is not None:
                 out.append(question)
-        if self.first_mcq is not None:
-            for letter in REQUIRED_OPTIONS:
-                if letter not in self.cols.index:
-                    problems.add(None, letter, None, OPTION_COLUMN_MISSING, column=letter, row=self.first_mcq)
+        missing = [letter for letter in REQUIRED_OPTIONS if letter not in self.cols.index]
+        if self.first_mcq is not None and missing:  # one problem for the file, not one per MCQ row
+            if len(missing) == 1:
+                problems.add(None, missing[0], None, OPTION_COLUMN_MISSING, column=missing[0], row=self.first_mcq)
+            else:
+                problems.add(None, missing[0], None, OPTION_COLUMNS_MISSING, columns=", ".join(missing),
+                             row=self.first_mcq)
         if self.first_objective is not None and "ANSWER" not in self.cols.index:
             problems.add(None, "ANSWER", None, ANSWER_COLUMN_MISSING, row=self.first_objective)
         if candidates == 0 and "QUESTION" in self.cols.index:
@@ -665,9 +670,9 @@ class _Reader:
             else:
                 self.problems.add(row.number, column, typed, MCQ_ANSWER_UNKNOWN, value=typed)
             return options, ()
-        if self.options_complete:
+        if self.options_complete and len(filled) >= 2:  # with fewer, the options' problem says what to do
             missing = [letter for letter in letters if not texts.get(letter)]
-            listed = ", ".join(filled) or "–"
+            listed = ", ".join(filled)
             if len(missing) == 1:
                 self.problems.add(row.number, column, typed, NOT_AN_OPTION, letter=missing[0], options=listed)
             elif missing:
@@ -761,7 +766,8 @@ class _Reader:
                 values[p] = number
         if "A" not in values or "B" not in values:
             return None
-        return float(values["A"]) * self.scale, float(values["B"]), float(values.get("C", 0))
+        # the product in decimal, then one rounding to float: 1.2 × 1.702 is 2.0424, not 2.0423999999999998
+        return float(values["A"] * self.scale), float(values["B"]), float(values.get("C", 0))
 
 
 __all__ = [

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+from collections.abc import Sequence
 from decimal import Decimal
 
 import pytest
@@ -100,7 +101,7 @@ def test_group_sizes_round_half_up() -> None:
 # ---- edge cases --------------------------------------------------------------------------------------------
 
 
-def one_item(fractions_by_attempt: list[str | None], total: str = "5", kind: str = "MCQ") -> ItemStats:
+def one_item(fractions_by_attempt: Sequence[str | None], total: str = "5", kind: str = "MCQ") -> ItemStats:
     """Attempts 1, 2, … with the same total; each answers with the given marks of 1 (None: unanswered)."""
     key = ItemKey(9, "Q", kind, 4 if kind == "MCQ" else 0, (0,) if kind == "MCQ" else (), D(1))
     attempts = [AttemptRow(n, D(total), {} if m is None else {9: r((0,) if kind == "MCQ" else None, m)})

@@ -1,13 +1,15 @@
 """The bad-input corpus (``tests/data/bad``) and the messy-but-valid files (``tests/data/good``).
 
-``expected.json`` in each folder lists the cases. A bad case has ``file``, ``kind`` (roster, marks
-or outcomes), ``mistake`` (what the teacher did), ``checked_by``, and either ``refused`` (the
+``expected.json`` in each folder lists the cases. A bad case has ``file``, ``kind`` (roster, marks,
+outcomes or questions), ``mistake`` (what the teacher did), ``checked_by``, and either ``refused`` (the
 ``FileUnreadable`` subclass :func:`~domain.files.table.read_table` raises and part of its sentence)
 or ``problems`` (row as Excel shows it, column as the header spells it or null, and a distinctive
 part of the English sentence) with ``detected`` (what :func:`~domain.files.detect.detect_kind` must
-say). Roster cases carry ``options`` for ``parse_roster``; marks cases carry ``context`` (the course's
-USNs, its COs, whether the assessment's questions exist and, when they do, ``existing_items``:
-label → [max, CO]) for ``parse_marks``; :func:`marks_options` turns it into keyword arguments.
+say). Roster cases carry ``options`` for ``parse_roster``, question bank cases ``options`` for
+``parse_questions`` (``known_cos``, ``irt_metric``) when they need any; marks cases carry ``context``
+(the course's USNs, its COs, whether the assessment's questions exist and, when they do,
+``existing_items``: label → [max, CO]) for ``parse_marks``; :func:`marks_options` turns it into
+keyword arguments.
 
 A case with ``generate`` has no file: :func:`case_bytes` makes it (the 21 MB files), so the
 repository stays small.

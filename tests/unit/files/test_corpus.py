@@ -12,6 +12,7 @@ from domain.files.detect import detect_kind
 from domain.files.marks import parse_marks
 from domain.files.outcomes import parse_outcomes
 from domain.files.problems import FileProblems, Problem
+from domain.files.questions import parse_questions
 from domain.files.roster import parse_roster
 from domain.files.table import FileUnreadable, read_table
 from tests.unit.files.corpus import BAD, GOOD, Case, bad_cases, cases, good, good_cases, marks_options
@@ -29,15 +30,19 @@ def test_the_corpus_is_big_and_varied() -> None:
                         "UndecodableText", "BrokenQuotes", "UnsupportedSpreadsheet", "ProtectedSpreadsheet"}
     for c in all_cases:
         assert c.spec.get("mistake"), c.file
-        assert c.spec.get("checked_by") in ("read_table", "parse_roster", "parse_marks", "parse_outcomes"), c.file
+        assert c.spec.get("checked_by") in ("read_table", "parse_roster", "parse_marks", "parse_outcomes",
+                                            "parse_questions"), c.file
         assert (c.refused is None) != (not c.problems), c.file
     assert len(cases("outcomes", refused=False)) >= 12
+    assert len(cases("questions", refused=False)) >= 16
+    question_files = {c.file.rsplit(".", 1)[-1] for c in cases("questions")}
+    assert question_files >= {"csv", "xlsx"}
 
 
 def test_the_good_files_are_all_listed() -> None:
     on_disk = {p.name for p in GOOD.iterdir() if p.is_file() and p.name != "expected.json"}
     assert {c.file for c in good_cases()} == on_disk
-    assert {c.kind for c in good_cases()} == {"roster", "marks", "outcomes"}
+    assert {c.kind for c in good_cases()} == {"roster", "marks", "outcomes", "questions"}
 
 
 @pytest.mark.parametrize("case", cases(refused=True), ids=str)
@@ -94,6 +99,15 @@ def test_outcomes_problems(case: Case) -> None:
     _assert_problems(info.value.problems, case.problems)
 
 
+@pytest.mark.parametrize("case", cases("questions", refused=False), ids=str)
+def test_question_bank_problems(case: Case) -> None:
+    table = read_table(case.data(), case.name)
+    assert detect_kind(table.header) == case.spec["detected"]
+    with pytest.raises(FileProblems) as info:
+        parse_questions(table, **case.options)
+    _assert_problems(info.value.problems, case.problems)
+
+
 @pytest.mark.parametrize("case", good("roster"), ids=str)
 def test_good_rosters(case: Case) -> None:
     table = read_table(case.data(), case.name)
@@ -132,3 +146,26 @@ def test_good_outcomes(case: Case) -> None:
     assert parsed.program_outcomes == case.spec["program_outcomes"]
     assert parsed.ignored_columns == case.spec["ignored_columns"]
     assert parsed.unmapped == case.spec["unmapped"]
+
+
+def _question(q: Any) -> list[Any]:
+    """A parsed question in the form ``expected.json`` writes it: decimals as text, tuples as lists."""
+    def text(value: Decimal | None) -> str | None:
+        return None if value is None else str(value)
+    return [q.row, q.ref, q.kind, q.text, list(q.options), list(q.correct), text(q.value), str(q.tolerance),
+            q.model_answer, str(q.marks), q.co, q.bloom, q.topic, q.concept, text(q.difficulty),
+            None if q.irt is None else list(q.irt)]
+
+
+@pytest.mark.parametrize("case", good("questions"), ids=str)
+def test_good_question_banks(case: Case) -> None:
+    table = read_table(case.data(), case.name)
+    assert detect_kind(table.header) == "questions"
+    parsed = parse_questions(table, **case.options)
+    got = [_question(q) for q in parsed.questions]
+    want = case.spec["questions"]
+    assert [g[:6] for g in got] == [w[:6] for w in want]
+    for g, w in zip(got, want, strict=True):  # decimals compare by value: 1 is 1.0
+        assert [_decimal(v) for v in (g[6], g[7], g[9], g[14])] == [_decimal(v) for v in (w[6], w[7], w[9], w[14])]
+        assert g[8] == w[8] and g[10:14] == w[10:14] and g[15] == w[15], (g, w)
+    assert parsed.ignored == case.spec["ignored"]

@@ -169,7 +169,7 @@ def test_formula_and_scientific_looks() -> None:
         (["USN", "NAME", "1A", "1B", "2A"], "marks"),
         (["CO", "DESCRIPTION", "BLOOM", "PO1", "PO2", "PSO1"], "outcomes"),
         (["CO", "PO1", "PO2"], "outcomes"),
-        (["ID", "TYPE", "QUESTION", "A", "B", "C", "D", "ANSWER", "MARKS"], "bank"),
+        (["ID", "TYPE", "QUESTION", "A", "B", "C", "D", "ANSWER", "MARKS"], "questions"),
         (["USN", "DATE", "STATUS"], "attendance"),
         (["DATE", "NAME"], "holidays"),
         (["Date", "Holiday"], "holidays"),
