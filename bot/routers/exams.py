@@ -237,7 +237,7 @@ async def exam_press(query: CallbackQuery, callback_data: ExamCB, session: Async
 class _NumericAnswer(Filter):
     """True when the student's current exam question wants a typed number (the attempt is kept for the handler)."""
 
-    async def __call__(self, message: Message, session: AsyncSession, actor: Actor  # type: ignore[override]
+    async def __call__(self, message: Message, session: AsyncSession, actor: Actor
                        ) -> bool | dict[str, object]:
         attempt = await attempts.current_numeric(session, actor)
         return {"attempt_id": attempt.id} if attempt is not None else False

@@ -22,16 +22,17 @@ from sandbox.client import MessageView, SandboxUser
 
 pytestmark = pytest.mark.e2e
 
-BANK = """ID,TYPE,QUESTION,A,B,C,D,ANSWER,MARKS,CO,BLOOM,TOPIC,CONCEPT,DIFFICULTY
-DB001,MCQ,Which key uniquely identifies a row?,Foreign key,Primary key,Candidate key only,Composite key only,B,1,,L1,Keys,Primary key,0.2
-DB002,MCQ,Which of these are DML statements? (choose all),SELECT,INSERT,CREATE,UPDATE,ABD,2,,L2,SQL,DML,0.5
-DB003,TF,A relation in BCNF is always in 3NF.,,,,,T,1,,L2,Normalisation,BCNF,0.4
-DB004,NUM,How many rows does a CROSS JOIN of 4 and 6 rows give?,,,,,24±0,1,,L3,SQL,Joins,0.3
-DB005,MCQ,Which normal form removes transitive dependencies?,1NF,2NF,3NF,BCNF,C,1,,L2,Normalisation,3NF,0.5
-DB006,MCQ,Which isolation level prevents dirty reads but allows phantoms?,Read uncommitted,Read committed,Serializable,,B,1,,L2,Transactions,Isolation,0.6
-DB007,TF,A foreign key may be NULL.,,,,,T,1,,L1,Keys,Foreign key,0.3
-DB008,SA,Explain the lost update problem with an example.,,,,,,3,,L2,Transactions,Concurrency,0.6
-"""
+BANK = "\n".join([
+    'ID,TYPE,QUESTION,A,B,C,D,ANSWER,MARKS,CO,BLOOM,TOPIC,CONCEPT,DIFFICULTY',
+    'DB001,MCQ,Which key uniquely identifies a row?,Foreign key,Primary key,Candidate key only,Composite key only,B,1,,L1,Keys,Primary key,0.2',  # noqa: E501
+    'DB002,MCQ,Which of these are DML statements? (choose all),SELECT,INSERT,CREATE,UPDATE,ABD,2,,L2,SQL,DML,0.5',
+    'DB003,TF,A relation in BCNF is always in 3NF.,,,,,T,1,,L2,Normalisation,BCNF,0.4',
+    'DB004,NUM,How many rows does a CROSS JOIN of 4 and 6 rows give?,,,,,24±0,1,,L3,SQL,Joins,0.3',
+    'DB005,MCQ,Which normal form removes transitive dependencies?,1NF,2NF,3NF,BCNF,C,1,,L2,Normalisation,3NF,0.5',
+    'DB006,MCQ,Which isolation level prevents dirty reads but allows phantoms?,Read uncommitted,Read committed,Serializable,,B,1,,L2,Transactions,Isolation,0.6',  # noqa: E501
+    'DB007,TF,A foreign key may be NULL.,,,,,T,1,,L1,Keys,Foreign key,0.3',
+    'DB008,SA,Explain the lost update problem with an example.,,,,,,3,,L2,Transactions,Concurrency,0.6',
+]) + "\n"
 OPTIONS = {  # stem → (kind, marks, right answer, a wrong answer) in the bank's terms
     "Which key uniquely identifies a row?": ("MCQ", 1, ["Primary key"], ["Foreign key"]),
     "Which of these are DML statements? (choose all)": ("MULTI", 2, ["SELECT", "INSERT", "UPDATE"], ["SELECT"]),
