@@ -462,8 +462,8 @@ async def practice_(message: Message, bot: Bot, session: AsyncSession, actor: Ac
 @router.callback_query(PracticeCB.filter())
 async def practice_chosen(query: CallbackQuery, callback_data: PracticeCB, bot: Bot, session: AsyncSession,
                           actor: Actor) -> None:
-    await query.answer()
     await _send_poll(bot, actor.telegram_id, session, actor, callback_data.course_id)
+    await query.answer()
 
 
 @router.poll_answer()

@@ -3,14 +3,22 @@ sandbox. Only the allowed succeed; everyone else gets a sentence. Forged callbac
 
 from __future__ import annotations
 
+import datetime as dt
 import re
 from dataclasses import dataclass
+from decimal import Decimal
 
 import pytest
 from sqlalchemy import select
 
 from bot.keyboards import (
     AttainmentCB,
+    ExamCB,
+    ExamStartCB,
+    ExamTeacherCB,
+    LeaderboardCB,
+    PracticeCB,
+    ResultsCB,
     InviteCB,
     JoinConfirmCB,
     LanguageCB,
@@ -26,7 +34,9 @@ from bot.keyboards import (
     WizardCB,
 )
 from domain.model import Assessment, ParentLink, Role, SchoolClass, Student, Upload
-from domain.services import classes, courses, invites, joining, orgs, parents, students, users
+from domain.model.base import utcnow
+from domain.model.exams import Question
+from domain.services import attempts, classes, courses, exams, invites, joining, orgs, parents, students, users
 from domain.services.users import TelegramProfile
 from edubot.stack import Deployment
 from sandbox.client import SandboxUser
@@ -56,6 +66,12 @@ COMMANDS: dict[str, set[str]] = {
     "/attainment": {"teacher", "other_org_teacher"},
     "/survey": {"teacher", "student", "other_org_teacher"},
     "/progress": {"student", "parent", "unlinked_parent"},
+    "/newexam": {"teacher", "other_org_teacher"},
+    "/exams": {"teacher", "student", "other_org_teacher"},
+    "/results": {"student", "parent", "unlinked_parent"},
+    "/leaderboard": {"teacher", "student", "other_org_teacher"},
+    "/practice": {"student"},
+    "/plans": {"admin"},
 }
 
 
@@ -70,6 +86,8 @@ class World:
     course_a: int
     assessment_a: int
     kid_one: int
+    exam_a: int
+    attempt_a: int
 
 
 async def _as_user(dep: Deployment, sb_user: SandboxUser):  # type: ignore[no-untyped-def]
@@ -122,7 +140,15 @@ async def world(deployment: Deployment) -> World:
         await s.commit()
         kid_one = await s.scalar(select(Student.id).where(Student.usn == "1CR24CS001"))
         assert link_id is not None and kid_one is not None
-        return World(people, a.id, b.id, cls.id, link_id, upload.id, course.id, assessment.id, kid_one)
+        s.add(Question(org_id=a.id, course_id=course.id, ref="Q1", version=1, kind="MCQ", stem="2 + 2?",
+                       options=["3", "4"], correct=[1], marks=Decimal(1)))
+        await s.commit()
+        made = await exams.create_exam(s, teacher, exams.ExamSpec(
+            course="CS1", title="Matrix test", kind="fixed", questions="all", minutes=30, opens_at=utcnow(),
+            closes_at=utcnow() + dt.timedelta(days=1)))
+        started = await attempts.start(s, await _as_user(dep, people["student"]), made.exam_id)
+        return World(people, a.id, b.id, cls.id, link_id, upload.id, course.id, assessment.id, kid_one,
+                     made.exam_id, started.attempt_id)
 
 
 async def _reply(user: SandboxUser, command: str) -> str:
@@ -186,6 +212,19 @@ async def test_forged_callbacks_are_refused(world: World) -> None:
         (p["parent"], SurveyCB(survey_id=1, co=1, rating=3).pack(), "Only students"),
         (p["student"], SurveyCB(survey_id=10**9, co=1, rating=3).pack(), "not for you"),
         (p["student"], SurveyCB(survey_id=1, co=1, rating=7).pack(), "A rating is 1, 2 or 3"),
+        (p["parent"], ExamStartCB(exam_id=world.exam_a).pack(), "Only students"),
+        (p["stranger"], ExamStartCB(exam_id=world.exam_a).pack(), "Join your school first"),
+        (p["other_org_teacher"], ExamTeacherCB(exam_id=world.exam_a, what="ia").pack(), "not one of yours"),
+        (p["student"], ExamTeacherCB(exam_id=world.exam_a, what="sum").pack(), "Only teachers and admins"),
+        (p["teacher"], ExamCB(a=world.attempt_a, op="o", p=0, x=1).pack(), "Only students"),
+        (p["student"], ExamCB(a=10**9, op="o", p=0, x=1).pack(), "not yours"),
+        (p["student"], ExamCB(a=world.attempt_a, op="o", p=7, x=1).pack(), "not yours"),
+        (p["student"], ExamCB(a=world.attempt_a, op="o", p=0, x=5).pack(), "not yours"),
+        (p["student"], ExamCB(a=world.attempt_a, op="?", p=0, x=0).pack(), "not yours"),
+        (p["unlinked_parent"], ResultsCB(student_id=world.kid_one).pack(), "not yours to see"),
+        (p["other_org_teacher"], LeaderboardCB(what="class", id=world.class_a).pack(), "not one of yours"),
+        (p["other_org_teacher"], LeaderboardCB(what="exam", id=world.exam_a).pack(), "not one of yours"),
+        (p["student"], PracticeCB(course_id=10**9).pack(), "not one of yours"),
     ]
     wrong = []
     for user, data, needle in cases:
