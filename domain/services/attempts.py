@@ -35,6 +35,7 @@ from domain.services.exams import blueprint_rules, pool_item, student_row
 #: Presses that arrive this long after the deadline still count (a slow connection).
 LATE_PRESS = dt.timedelta(seconds=15)
 SCORING_QUEUE = "default"
+SCORING_BATCH = 50  # attempts the timer submitted together are scored by one job per this many
 
 
 def seed_of(exam_id: int, student_id: int) -> int:
@@ -321,16 +322,18 @@ async def type_number(session: AsyncSession, actor: Actor, attempt_id: int, text
     return await _view(session, attempt, title, now)
 
 
-async def submit(session: AsyncSession, attempt: Attempt, how: str, now: dt.datetime, *, user_id: int | None = None
-                 ) -> bool:
-    """Mark the attempt submitted and queue its scoring, in the caller's transaction (once)."""
+async def submit(session: AsyncSession, attempt: Attempt, how: str, now: dt.datetime, *, user_id: int | None = None,
+                 score: bool = True) -> bool:
+    """Mark the attempt submitted and (unless the caller batches it) queue its scoring, in the caller's
+    transaction; once."""
     done = (await session.execute(
         update(Attempt).where(Attempt.id == attempt.id, Attempt.submitted_at.is_(None))
         .values(submitted_at=now, submitted_how=how).returning(Attempt.id))).scalar_one_or_none()
     if done is None:
         return False
     attempt.submitted_at, attempt.submitted_how = now, how
-    await enqueue(session, "score_attempt", attempt.id, queue=SCORING_QUEUE, dedupe_key=f"score:{attempt.id}")
+    if score:
+        await enqueue(session, "score_attempt", attempt.id, queue=SCORING_QUEUE, dedupe_key=f"score:{attempt.id}")
     await audit.record(session, "attempt.submitted", org_id=attempt.org_id, actor_user_id=user_id, entity="attempt",
                        entity_id=attempt.id, how=how)
     return True
@@ -342,8 +345,10 @@ async def submit_due(session: AsyncSession, now: dt.datetime | None = None, *, l
     due = (await session.scalars(select(Attempt).where(Attempt.submitted_at.is_(None), Attempt.submit_due_at <= now)
                                  .order_by(Attempt.submit_due_at).limit(limit)
                                  .with_for_update(skip_locked=True))).all()
-    count = 0
-    for attempt in due:
-        count += await submit(session, attempt, "timer", now)
+    submitted = [a.id for a in due if await submit(session, a, "timer", now, score=False)]
+    for i in range(0, len(submitted), SCORING_BATCH):
+        chunk = submitted[i:i + SCORING_BATCH]
+        await enqueue(session, "score_attempts", chunk, queue=SCORING_QUEUE,
+                      dedupe_key=f"score:{chunk[0]}-{chunk[-1]}:{len(chunk)}")
     await session.commit()
-    return count
+    return len(submitted)

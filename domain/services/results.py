@@ -81,66 +81,95 @@ class Scored:
     attempt_id: int
     score: Decimal
     max_score: Decimal
-    told: tuple[int, ...]
 
 
 async def score_attempt(session: AsyncSession, attempt_id: int, now: dt.datetime | None = None) -> Scored | None:
-    """Score a submitted attempt, store every question's outcome and tell the student, their parents."""
+    """Score one submitted attempt (see :func:`score_attempts`); None when there was nothing to do."""
+    done = await score_attempts(session, [attempt_id], now)
+    return done[0] if done else None
+
+
+async def score_attempts(session: AsyncSession, attempt_ids: Sequence[int], now: dt.datetime | None = None
+                         ) -> list[Scored]:
+    """Score submitted attempts, store every question's outcome, and tell each student and their parents —
+    in a few statements for the whole batch. Attempts scored already (or being scored by another worker)
+    are left alone, so running it twice has one effect."""
     now = now or utcnow()
-    attempt = await session.scalar(select(Attempt).where(Attempt.id == attempt_id).with_for_update())
-    if attempt is None or attempt.submitted_at is None or attempt.scored_at is not None:
-        return None
-    exam = await session.get(Exam, attempt.exam_id)
-    student = await session.get(Student, attempt.student_id)
-    assert exam is not None and student is not None
-    course = await session.get(Course, exam.course_id)
-    assert course is not None
-    rows = {r.position: r for r in (await session.scalars(
-        select(AttemptAnswer).where(AttemptAnswer.attempt_id == attempt.id))).all()}
-    rules = scoring.Rules(partial=exam.partial, negative=exam.negative)
-    keys = [key_of(q) for q in attempt.paper]
-    outcomes = [scoring.score(k, response_of(rows[i].chosen, rows[i].number) if i in rows else None, rules)
-                for i, k in enumerate(keys)]
-    totals = scoring.totals(keys, outcomes)
-    for i, (k, o) in enumerate(zip(keys, outcomes, strict=True)):
-        if i in rows:
-            rows[i].marks, rows[i].max_marks, rows[i].status = o.marks, k.marks, o.status
-        else:
-            session.add(AttemptAnswer(attempt_id=attempt.id, position=i, first_seen_at=now, marks=o.marks,
-                                      max_marks=k.marks, status=o.status))
-    taken = int(((attempt.submitted_at or now) - attempt.started_at).total_seconds())
-    review = _review(attempt.paper, rows, outcomes)
-    attempt.scored_at = now
-    attempt.score, attempt.max_score, attempt.percentage = totals.score, totals.max_objective, totals.percentage
-    attempt.result = {"correct": totals.correct, "partial": totals.partial, "wrong": totals.wrong,
-                      "unanswered": totals.unanswered, "pending": totals.pending, "seconds": taken,
-                      "max_written": str(totals.max_written), "review": review}
-    review_now = not exam.review_after_close or exam.closed_at is not None or exam.closes_at <= now
-    tz = await exams.org_timezone(session, exam.org_id)
-    params = {"title": exam.title, "course": course.code, "score": str(totals.score),
-              "max": str(totals.max_objective), "pct": str(totals.percentage), "seconds": taken,
-              "correct": totals.correct, "partial": totals.partial, "wrong": totals.wrong,
-              "unanswered": totals.unanswered, "pending": totals.pending, "how": attempt.submitted_how,
-              "review": review if review_now else None, "review_at": None if review_now else
-              exams.local(exam.closes_at, tz), "name": student.name}
+    batch = list((await session.scalars(
+        select(Attempt).where(Attempt.id.in_(attempt_ids), Attempt.submitted_at.is_not(None),
+                              Attempt.scored_at.is_(None)).order_by(Attempt.id).with_for_update(skip_locked=True)
+    )).all())
+    if not batch:
+        return []
+    exam_rows = {e.id: e for e in (await session.scalars(select(Exam).where(
+        Exam.id.in_({a.exam_id for a in batch})))).all()}
+    codes = dict((await session.execute(select(Course.id, Course.code).where(
+        Course.id.in_({e.course_id for e in exam_rows.values()})))).all())
+    people = {r.id: r for r in (await session.execute(
+        select(Student.id, Student.name, Student.org_id, Membership.user_id)
+        .outerjoin(Membership, Membership.id == Student.membership_id)
+        .where(Student.id.in_({a.student_id for a in batch})))).all()}
+    answers: dict[int, dict[int, AttemptAnswer]] = {}
+    for ans in (await session.scalars(select(AttemptAnswer).where(
+            AttemptAnswer.attempt_id.in_([a.id for a in batch])))).all():
+        answers.setdefault(ans.attempt_id, {})[ans.position] = ans
+    zones: dict[int, str] = {}
+    students_told: dict[int, list[notify.Entry]] = {}
+    parents_told: dict[int, list[notify.Entry]] = {}
+    family: dict[int, list[int]] = {}
+    for org_id in {a.org_id for a in batch}:
+        zones[org_id] = await exams.org_timezone(session, org_id)
+        family.update(await parents.parents_of(session, org_id, [a.student_id for a in batch if a.org_id == org_id]))
+    out: list[Scored] = []
+    for attempt in batch:
+        exam = exam_rows[attempt.exam_id]
+        rows = answers.get(attempt.id, {})
+        rules = scoring.Rules(partial=exam.partial, negative=exam.negative)
+        keys = [key_of(q) for q in attempt.paper]
+        outcomes = [scoring.score(k, response_of(rows[i].chosen, rows[i].number) if i in rows else None, rules)
+                    for i, k in enumerate(keys)]
+        totals = scoring.totals(keys, outcomes)
+        for i, (k, o) in enumerate(zip(keys, outcomes, strict=True)):
+            if i in rows:
+                rows[i].marks, rows[i].max_marks, rows[i].status = o.marks, k.marks, o.status
+            else:
+                session.add(AttemptAnswer(attempt_id=attempt.id, position=i, first_seen_at=now, marks=o.marks,
+                                          max_marks=k.marks, status=o.status))
+        taken = int(((attempt.submitted_at or now) - attempt.started_at).total_seconds())
+        review = _review(attempt.paper, rows, outcomes)
+        attempt.scored_at = now
+        attempt.score, attempt.max_score, attempt.percentage = totals.score, totals.max_objective, totals.percentage
+        attempt.result = {"correct": totals.correct, "partial": totals.partial, "wrong": totals.wrong,
+                          "unanswered": totals.unanswered, "pending": totals.pending, "seconds": taken,
+                          "max_written": str(totals.max_written), "review": review}
+        review_now = not exam.review_after_close or exam.closed_at is not None or exam.closes_at <= now
+        who = people[attempt.student_id]
+        params = {"title": exam.title, "course": codes.get(exam.course_id, ""), "score": str(totals.score),
+                  "max": str(totals.max_objective), "pct": str(totals.percentage), "seconds": taken,
+                  "correct": totals.correct, "partial": totals.partial, "wrong": totals.wrong,
+                  "unanswered": totals.unanswered, "pending": totals.pending, "how": attempt.submitted_how,
+                  "review": review if review_now else None,
+                  "review_at": None if review_now else exams.local(exam.closes_at, zones[attempt.org_id]),
+                  "name": who.name}
+        key = f"result:{attempt.id}"
+        if who.user_id is not None:
+            students_told.setdefault(attempt.org_id, []).append(notify.Entry(key, who.user_id, params))
+        brief = {k: params[k] for k in ("title", "course", "score", "max", "pct", "seconds", "how", "pending",
+                                        "name")}
+        parents_told.setdefault(attempt.org_id, []).extend(
+            notify.Entry(key, parent, brief) for parent in family.get(attempt.student_id, []))
+        out.append(Scored(attempt.id, totals.score, totals.max_objective))
+    await session.flush()
     due: list[int] = []
-    me = await session.scalar(select(Membership.user_id).where(Membership.id == student.membership_id)) \
-        if student.membership_id else None
-    if me is not None:
-        told = await notify.notify(session, org_id=exam.org_id, event_key=f"result:{attempt.id}", kind="attempt",
-                                   recipients=[me], message=notify.RENDER + RESULT, params=params,
-                                   schedule_now=False)
-        due += told.due
-    family = (await parents.parents_of(session, exam.org_id, [student.id])).get(student.id, [])
-    if family:
-        told = await notify.notify(session, org_id=exam.org_id, event_key=f"result:{attempt.id}", kind="result",
-                                   recipients=family, message=notify.RENDER + PARENT_RESULT,
-                                   params={k: params[k] for k in ("title", "course", "score", "max", "pct",
-                                                                  "seconds", "how", "pending", "name")},
-                                   schedule_now=False)
-        due += told.due
+    for org_id, entries in students_told.items():
+        due += (await notify.notify_each(session, org_id=org_id, kind="attempt", message=notify.RENDER + RESULT,
+                                         entries=entries, schedule_now=False)).due
+    for org_id, entries in parents_told.items():
+        due += (await notify.notify_each(session, org_id=org_id, kind="result",
+                                         message=notify.RENDER + PARENT_RESULT, entries=entries,
+                                         schedule_now=False)).due
     await notify.schedule(session, due)
-    return Scored(attempt.id, totals.score, totals.max_objective, tuple(due))
+    return out
 
 
 async def send_reviews(session: AsyncSession, exam_id: int) -> int:

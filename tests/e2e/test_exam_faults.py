@@ -138,7 +138,7 @@ async def test_worker_killed_while_scoring_and_scheduler_killed_at_the_deadline(
                                           "student_id = ANY(:s)", len(later), timeout=60, s=later)
         assert scored_later == len(later)
         assert "scheduler is active" in standby.output()
-        assert await _count(dep, "SELECT count(*) FROM outbox WHERE actor = 'score_attempt'") == TAKERS + len(later)
+        assert await _count(dep, "SELECT count(*) FROM attempts WHERE scored_at IS NOT NULL") == TAKERS + len(later)
     finally:
         standby.stop()
 

@@ -22,6 +22,11 @@ async def score_attempt(ctx: JobContext, attempt_id: int) -> None:
 
 
 @job(queue="default")
+async def score_attempts(ctx: JobContext, attempt_ids: list[int]) -> None:
+    await results.score_attempts(ctx.session, attempt_ids)
+
+
+@job(queue="default")
 async def exam_closed(ctx: JobContext, exam_id: int) -> None:
     await results.send_reviews(ctx.session, exam_id)
     await results.tell_teachers_closed(ctx.session, exam_id)
