@@ -299,6 +299,88 @@ async def marks_and_attainment(run: DemoRun) -> None:
         await run.expect(ravi, r"CO attainment of CS301 Database Systems\n.*exit survey", timeout=30)
 
 
+#: What Aarav answers in the demo exam, by the question's text: option texts, True/False or a number.
+EXAM_ANSWERS = {
+    "Which key uniquely identifies a row?": ["Primary key"],
+    "Which of these are DML statements? (choose all)": ["SELECT", "INSERT", "UPDATE"],
+    "A relation in BCNF is always in 3NF.": ["False"],  # a slip, to show the review
+    "How many rows does a CROSS JOIN of 4 and 6 rows give?": ["24"],
+}
+
+
+async def _answer(run: DemoRun, who: str, msg: MessageView) -> MessageView:
+    """Answer the question shown in the exam message ``msg``; returns the message after the answer."""
+    user = run.person(who)
+    lines = [ln for ln in (msg.text or "").splitlines()[1:] if ln.strip()]
+    stem = lines[0]
+    letters = {m.group(2): m.group(1) for ln in lines if (m := re.match(r"^([A-F])\) (.*)$", ln))}
+    pick = EXAM_ANSWERS[stem]
+    if stem.startswith("How many"):
+        await run.say(who, pick[0])
+        return await run.expect(who, r"question \d of 4")
+    if len(pick) > 1:
+        for option in pick:
+            await run.press(who, f"☐ {letters[option]}", msg)
+            msg = await user.wait_for_edit(msg, timeout=20)
+        if "▶" not in msg.button_texts:
+            return msg
+        await run.press(who, "▶", msg)
+    else:
+        await run.press(who, letters.get(pick[0], pick[0]), msg)
+    after = await user.wait_for_edit(msg, timeout=20)
+    run.transcript.bot(who, after)
+    return after
+
+
+@act("Students take an exam in chat; scores reach them and their parents at once")
+async def exam(run: DemoRun) -> None:
+    ravi, aarav = "Ravi Kumar", "Aarav Shah"
+    async with run.step("a question bank file: MCQ, true/false, numeric and written questions"):
+        run.transcript.person(ravi, "[sends question_bank.csv: 6 questions] course=CS301")
+        await run.person(ravi).send_document(DATA / "question_bank.csv", caption="course=CS301")
+        await run.expect(ravi, "Question bank of CS301: 6 new questions", timeout=30)
+    async with run.step("/newexam with key=value; the class is told"):
+        await run.say(ravi, '/newexam course=CS301 title="Unit test 1" kind=fixed questions=all duration=15 '
+                            "opens=now closes=+1d negative=1/4 review=now")
+        await run.expect(ravi, r"Exam Unit test 1 \(CS301\) is created: 4 questions, 15 minutes")
+        opened = await run.expect(aarav, "A new exam is open: Unit test 1", timeout=30)
+    async with run.step("Aarav starts: one message, edited in place, with the time left"):
+        await run.press(aarav, "▶ Start", opened)
+        msg = await run.expect(aarav, r"question 1 of 4")
+    async with run.step("every press is saved at once; the numeric answer is typed"):
+        for _ in range(4):
+            msg = await _answer(run, aarav, msg)
+    async with run.step("submit, with a confirmation"):
+        await run.press(aarav, "Submit", msg)
+        confirm = await run.expect_edit(aarav, msg, "submit now")
+        await run.press(aarav, "Yes, submit", confirm)
+        await run.expect_edit(aarav, msg, "Submitted")
+    async with run.step("the score and the review reach Aarav; his mother is told"):
+        await run.expect(aarav, r"Unit test 1 \(CS301\): 3\.75/5 \(75%\)(.|\n)*Review", timeout=30)
+        await run.expect("Sunita Shah", r"Aarav Shah scored 3\.75/5 \(75%\) in Unit test 1", timeout=30)
+    async with run.step("the teacher's exams: leaderboard and item analysis"):
+        await run.say(ravi, "/exams")
+        card = await run.expect(ravi, r"Unit test 1 \(CS301\).*1 scored")
+        await run.press(ravi, "Leaderboard", card)
+        await run.expect(ravi, "Leaderboard — Unit test 1")
+        await run.press(ravi, "Item analysis", card)
+        await run.expect(ravi, "Item analysis — Unit test 1", timeout=30)
+    async with run.step("/practice: quiz polls with instant feedback"):
+        await run.say(aarav, "/practice")
+        poll = await run.person(aarav).wait_for(predicate=lambda v: v.poll is not None, timeout=20)
+        assert poll.poll is not None
+        run.transcript.note(f"(quiz) {poll.poll['question']}")
+        await run.person(aarav).answer_poll(poll, list(poll.poll["correct_option_ids"]))
+        nxt = await run.person(aarav).wait_for(predicate=lambda v: v.poll is not None, timeout=20)
+        assert nxt.poll is not None
+        run.transcript.note(f"(quiz) {nxt.poll['question']}")
+    async with run.step("the admin puts a student on a plan"):
+        await run.say("Anita Desai", "/plans")
+        await run.expect("Anita Desai", "Premium MCQ: 15 exams a month")
+        await run.say("Anita Desai", "/plans usn=1CR24CS002 plan=Basic")
+        await run.expect("Anita Desai", "1 students are on the Basic plan")
+
+
 @act("Anyone can start, get help and choose a language")
 async def everyone(run: DemoRun) -> None:
     async with run.step("/start greets a newcomer"):
