@@ -3,10 +3,23 @@
 from __future__ import annotations
 
 from aiogram.filters.callback_data import CallbackData
-from aiogram.types import InlineKeyboardMarkup
+from aiogram.types import InlineKeyboardButton, InlineKeyboardMarkup
 from aiogram.utils.keyboard import InlineKeyboardBuilder
 
+from bot.i18n import translate_plain
+from domain import notify
 from domain.services.users import LANGUAGES
+
+
+def stored_markup(buttons: notify.Buttons | None, language: str) -> InlineKeyboardMarkup | None:
+    """Buttons stored by the domain (a notification's, a survey's); their texts are message ids, shown in
+    the reader's language."""
+    if not buttons:
+        return None
+    return InlineKeyboardMarkup(inline_keyboard=[
+        [InlineKeyboardButton(text=translate_plain(b["text"], language), callback_data=b["callback_data"])
+         for b in row] for row in buttons
+    ])
 
 
 class LanguageCB(CallbackData, prefix="lang"):

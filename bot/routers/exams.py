@@ -16,6 +16,7 @@ from aiogram.utils.keyboard import InlineKeyboardBuilder
 from sqlalchemy.ext.asyncio import AsyncSession
 
 from bot import wizard
+from bot.family import for_student_or_child
 from bot.keyboards import ExamCB, ExamStartCB, ExamTeacherCB, LeaderboardCB, PracticeCB, ResultsCB
 from bot.presenters_exam import exam_message, leaderboard_text, summary_text
 from bot.replies import send_long, t
@@ -314,30 +315,17 @@ async def _send_results(message: Message, session: AsyncSession, actor: Actor, s
 
 @router.message(Command("results"))
 async def results_(message: Message, session: AsyncSession, actor: Actor) -> None:
-    actor.require(Role.STUDENT, Role.PARENT)
-    if actor.has(Role.STUDENT):
-        me = await progress.own_student_id(session, actor)
-        if me is not None:
-            await _send_results(message, session, actor, me)
-            return
-    kids = await progress.children(session, actor)
-    if not kids:
-        await message.answer(t(N_("No child is linked to you. Ask the school for a parent code and send it here."),
-                               actor.language))
-    elif len(kids) == 1:
-        await _send_results(message, session, actor, kids[0][0])
-    else:
-        kb = InlineKeyboardBuilder()
-        for student_id, name in kids:
-            kb.button(text=name, callback_data=ResultsCB(student_id=student_id))
-        kb.adjust(1)
-        await message.answer(t(N_("Whose results?"), actor.language), reply_markup=kb.as_markup())
+    async def send(student_id: int) -> None:
+        await _send_results(message, session, actor, student_id)
+
+    await for_student_or_child(message, session, actor, send, lambda sid: ResultsCB(student_id=sid),
+                               N_("Whose results?"))
 
 
 @router.callback_query(ResultsCB.filter())
 async def results_chosen(query: CallbackQuery, callback_data: ResultsCB, session: AsyncSession,
                          actor: Actor) -> None:
-    await results.require_family(session, actor, callback_data.student_id)
+    await progress.require_family(session, actor, callback_data.student_id)
     await query.answer()
     if isinstance(query.message, Message):
         await _send_results(query.message, session, actor, callback_data.student_id)

@@ -4,11 +4,12 @@ from __future__ import annotations
 
 from aiogram import Router
 from aiogram.filters import Command, CommandObject
-from aiogram.types import CallbackQuery, InlineKeyboardButton, InlineKeyboardMarkup, Message
+from aiogram.types import CallbackQuery, InlineKeyboardMarkup, Message
 from aiogram.utils.keyboard import InlineKeyboardBuilder
 from sqlalchemy.ext.asyncio import AsyncSession
 
-from bot.keyboards import AttainmentCB, ProgressCB, PublishCB, SurveyCB, SurveyCloseCB, SurveyOpenCB
+from bot.family import for_student_or_child
+from bot.keyboards import AttainmentCB, ProgressCB, PublishCB, SurveyCB, SurveyCloseCB, SurveyOpenCB, stored_markup
 from bot.presenters import profile_text
 from bot.replies import send_long, t
 from domain.access import Actor
@@ -90,24 +91,11 @@ async def _send_profiles(message: Message, session: AsyncSession, actor: Actor, 
 
 @router.message(Command("progress"))
 async def progress_(message: Message, session: AsyncSession, actor: Actor) -> None:
-    actor.require(Role.STUDENT, Role.PARENT)
-    if actor.has(Role.STUDENT):
-        me = await progress.own_student_id(session, actor)
-        if me is not None:
-            await _send_profiles(message, session, actor, me)
-            return
-    kids = await progress.children(session, actor)
-    if not kids:
-        await message.answer(t(N_("No child is linked to you. Ask the school for a parent code and send it here."),
-                               actor.language))
-    elif len(kids) == 1:
-        await _send_profiles(message, session, actor, kids[0][0])
-    else:
-        kb = InlineKeyboardBuilder()
-        for student_id, name in kids:
-            kb.button(text=name, callback_data=ProgressCB(student_id=student_id))
-        kb.adjust(1)
-        await message.answer(t(N_("Whose progress?"), actor.language), reply_markup=kb.as_markup())
+    async def send(student_id: int) -> None:
+        await _send_profiles(message, session, actor, student_id)
+
+    await for_student_or_child(message, session, actor, send, lambda sid: ProgressCB(student_id=sid),
+                               N_("Whose progress?"))
 
 
 @router.callback_query(ProgressCB.filter())
@@ -138,13 +126,10 @@ async def survey(message: Message, session: AsyncSession, actor: Actor) -> None:
     if not open_:
         await message.answer(t(N_("No course exit survey is open for you."), lang))
     for view in open_:
-        rows = [[InlineKeyboardButton(text=f"{code}: {r}", callback_data=SurveyCB(survey_id=view.survey_id, co=pos,
-                                                                                   rating=r).pack())
-                 for r in (1, 2, 3)] for pos, (code, _d) in enumerate(view.outcomes, start=1)]
         await message.answer(
             t(surveys.INVITATION, lang, course=view.course,
               outcomes="\n".join(f"{c}: {d}" for c, d in view.outcomes)),
-            reply_markup=InlineKeyboardMarkup(inline_keyboard=rows))
+            reply_markup=stored_markup(surveys.buttons(view.survey_id, [c for c, _d in view.outcomes]), lang))
 
 
 @router.callback_query(SurveyOpenCB.filter())

@@ -184,6 +184,11 @@ async def exam_students(session: AsyncSession, exam_id: int) -> list[tuple[int, 
     return [(r[0], r[1]) for r in rows]
 
 
+def start_button(exam_id: int) -> notify.Buttons:
+    """The Start button of an exam's announcement (the bot reads it as ``ExamStartCB``)."""
+    return [[{"text": START, "callback_data": f"exs:{exam_id}"}]]
+
+
 async def _announce(session: AsyncSession, exam: Exam, now: dt.datetime) -> int:
     exam.announced_at = now
     course = await session.get(Course, exam.course_id)
@@ -194,7 +199,7 @@ async def _announce(session: AsyncSession, exam: Exam, now: dt.datetime) -> int:
                                recipients=users, message=OPENED,
                                params={"title": exam.title, "course": course.code, "count": question_count(exam),
                                        "minutes": exam.duration_minutes, "closes": local(exam.closes_at, tz)},
-                               buttons=[[{"text": START, "callback_data": f"exs:{exam.id}"}]])
+                               buttons=start_button(exam.id))
     return told.recorded
 
 

@@ -22,8 +22,8 @@ from domain.access import Actor
 from domain.errors import N_, Forbidden, NotFound
 from domain.model.base import utcnow
 from domain.model.exams import Attempt, AttemptAnswer, Exam, ExamClass, LeaderboardOptOut
-from domain.model.people import Course, CourseTeacher, Membership, ParentLink, Role, SchoolClass, Student
-from domain.services import exams, parents, plans
+from domain.model.people import Course, CourseTeacher, Membership, Role, SchoolClass, Student
+from domain.services import exams, parents, plans, progress
 
 RESULT = "result"  # the renderer of a student's result (bot.presenters)
 PARENT_RESULT = "parent_result"
@@ -262,27 +262,13 @@ class ResultLine:
 async def latest_results(session: AsyncSession, actor: Actor, student_id: int, *, limit: int = 10
                          ) -> list[ResultLine]:
     """The student's latest results (the caller's own, or their child's)."""
-    await require_family(session, actor, student_id)
+    await progress.require_family(session, actor, student_id)
     rows = (await session.execute(
         select(Exam.title, Course.code, Attempt.score, Attempt.max_score, Attempt.percentage, Attempt.submitted_at,
                Attempt.result).join(Exam, Exam.id == Attempt.exam_id).join(Course, Course.id == Exam.course_id)
         .where(Attempt.student_id == student_id, Attempt.submitted_at.is_not(None))
         .order_by(Attempt.submitted_at.desc()).limit(limit))).all()
     return [ResultLine(t, c, s, m, p, at, int((res or {}).get("pending", 0))) for t, c, s, m, p, at, res in rows]
-
-
-async def require_family(session: AsyncSession, actor: Actor, student_id: int) -> Student:
-    """The student, if the actor is that student or one of their linked parents (ids are never trusted)."""
-    student = await session.scalar(select(Student).where(Student.id == student_id, Student.org_id == actor.org_id))
-    if student is not None:
-        me = actor.membership(Role.STUDENT)
-        if me is not None and student.membership_id == me.membership_id:
-            return student
-        parent = actor.membership(Role.PARENT)
-        if parent is not None and await session.scalar(select(ParentLink.id).where(
-                ParentLink.student_id == student.id, ParentLink.parent_membership_id == parent.membership_id)):
-            return student
-    raise NotFound(N_("That student is not yours to see."))
 
 
 # ---- leaderboards ----------------------------------------------------------------------------------

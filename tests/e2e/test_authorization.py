@@ -221,7 +221,7 @@ async def test_forged_callbacks_are_refused(world: World) -> None:
         (p["student"], ExamCB(a=world.attempt_a, op="o", p=7, x=1).pack(), "not yours"),
         (p["student"], ExamCB(a=world.attempt_a, op="o", p=0, x=5).pack(), "not yours"),
         (p["student"], ExamCB(a=world.attempt_a, op="?", p=0, x=0).pack(), "not yours"),
-        (p["unlinked_parent"], ResultsCB(student_id=world.kid_one).pack(), "not yours to see"),
+        (p["unlinked_parent"], ResultsCB(student_id=world.kid_one).pack(), "not you or one of your children"),
         (p["other_org_teacher"], LeaderboardCB(what="class", id=world.class_a).pack(), "not one of yours"),
         (p["other_org_teacher"], LeaderboardCB(what="exam", id=world.exam_a).pack(), "not one of yours"),
         (p["student"], PracticeCB(course_id=10**9).pack(), "not one of yours"),

@@ -7,10 +7,10 @@ import datetime as dt
 import logging
 import time
 
-from aiogram.types import InlineKeyboardButton, InlineKeyboardMarkup
 from sqlalchemy.ext.asyncio import AsyncSession
 
-from bot.i18n import translate, translate_plain
+from bot.i18n import translate
+from bot.keyboards import stored_markup
 from bot.presenters import RENDERERS
 from domain import notify
 from workers.jobs import JobContext, job
@@ -19,16 +19,6 @@ from workers.telegram import Blocked, Delivered, Rejected, TransientSendError, U
 log = logging.getLogger("edubot.notify")
 CAPTION_LIMIT = 1024
 ORDER_WAIT_SECONDS = 30.0
-
-
-def _keyboard(buttons: notify.Buttons | None, language: str) -> InlineKeyboardMarkup | None:
-    """Buttons stored with a notification; their texts are message ids, shown in the reader's language."""
-    if not buttons:
-        return None
-    return InlineKeyboardMarkup(inline_keyboard=[
-        [InlineKeyboardButton(text=translate_plain(b["text"], language), callback_data=b["callback_data"])
-         for b in row] for row in buttons
-    ])
 
 
 def _text(item: notify.Claimed) -> str:
@@ -69,7 +59,7 @@ async def deliver_notifications(ctx: JobContext, ids: list[int]) -> None:
                 await notify.mark_unreachable(s, item.id, item.telegram_id, "the person blocked the bot earlier")
             continue
         text = _text(item)
-        markup = _keyboard(item.buttons, item.language)
+        markup = stored_markup(item.buttons, item.language)
         try:
             if item.file_id is not None:
                 async with sessions() as s:

@@ -1,0 +1,22 @@
+"""Buttons that workers attach to notifications are packed by the domain (which does not import aiogram);
+the bot's CallbackData classes must read them. These tests hold the two to one format."""
+
+from __future__ import annotations
+
+from bot.keyboards import ExamStartCB, SurveyCB
+from domain.services import surveys
+
+
+def test_survey_buttons_unpack_as_the_bot_reads_them() -> None:
+    rows = surveys.buttons(41, ["CO1", "CO2"])
+    data = [b["callback_data"] for row in rows for b in row]
+    unpacked = [SurveyCB.unpack(d) for d in data]
+    assert [(u.survey_id, u.co, u.rating) for u in unpacked] == [(41, c, r) for c in (1, 2) for r in (1, 2, 3)]
+    assert data == [SurveyCB(survey_id=41, co=c, rating=r).pack() for c in (1, 2) for r in (1, 2, 3)]
+
+
+def test_exam_start_button_unpacks_as_the_bot_reads_it() -> None:
+    from domain.services.exams import start_button
+
+    data = start_button(77)[0][0]["callback_data"]
+    assert ExamStartCB.unpack(data).exam_id == 77 and data == ExamStartCB(exam_id=77).pack()
