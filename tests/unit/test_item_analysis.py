@@ -226,7 +226,7 @@ def exams(draw: st.DrawFn) -> tuple[list[ItemKey], list[AttemptRow], bool]:
     return keys, attempts, single
 
 
-@settings(max_examples=300, deadline=None)
+@settings(max_examples=100, deadline=None)
 @given(exams())
 def test_the_indices_stay_in_range_and_the_counts_add_up(exam: tuple[list[ItemKey], list[AttemptRow], bool]) -> None:
     keys, attempts, single = exam

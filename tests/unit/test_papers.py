@@ -232,7 +232,7 @@ rules_st = st.lists(st.builds(Rule, st.integers(1, 3), st.sampled_from([None, "C
                     min_size=1, max_size=3)
 
 
-@settings(max_examples=400, deadline=None)
+@settings(max_examples=120, deadline=None)
 @given(rules_st, pools_st, st.integers(0, 2**64))
 def test_check_is_empty_exactly_when_draw_succeeds_and_the_brute_force_agrees(
         rules: list[Rule], pool: list[PoolItem], seed: int) -> None:
@@ -257,7 +257,7 @@ def test_check_is_empty_exactly_when_draw_succeeds_and_the_brute_force_agrees(
             assert s.available <= matching
 
 
-@settings(max_examples=300, deadline=None)
+@settings(max_examples=100, deadline=None)
 @given(rules_st, pools_st)
 def test_a_lone_shortage_is_fixed_by_asking_for_what_is_available(rules: list[Rule], pool: list[PoolItem]) -> None:
     shortages = check(rules, pool)

@@ -217,7 +217,7 @@ def any_key_and_response(draw: st.DrawFn) -> tuple[Key, tuple[int, ...] | Decima
     return key, response
 
 
-@settings(max_examples=300, deadline=None)
+@settings(max_examples=100, deadline=None)
 @given(any_key_and_response(), rules_st)
 def test_a_score_stays_between_the_penalty_and_the_marks(case: tuple[Key, tuple[int, ...] | Decimal | None],
                                                          rules: Rules) -> None:
@@ -234,7 +234,7 @@ def test_a_score_stays_between_the_penalty_and_the_marks(case: tuple[Key, tuple[
         assert out.marks == 0
 
 
-@settings(max_examples=200, deadline=None)
+@settings(max_examples=100, deadline=None)
 @given(marks_st, st.integers(2, 6).flatmap(lambda n: st.lists(st.integers(0, n - 1), min_size=1, max_size=n,
                                                                 unique=True)), rules_st)
 def test_the_full_correct_response_scores_exactly_the_marks(marks: Decimal, correct: list[int], rules: Rules) -> None:
@@ -243,7 +243,7 @@ def test_the_full_correct_response_scores_exactly_the_marks(marks: Decimal, corr
     assert score(Key("NUM", marks, value=D(correct[0])), D(correct[0]), rules) == Outcome(marks, "correct")
 
 
-@settings(max_examples=300, deadline=None)
+@settings(max_examples=100, deadline=None)
 @given(mcq_and_response(), negative_st)
 def test_partial_credit_never_scores_below_all_or_nothing(case: tuple[Key, tuple[int, ...] | None],
                                                           negative: Decimal) -> None:
@@ -254,7 +254,7 @@ def test_partial_credit_never_scores_below_all_or_nothing(case: tuple[Key, tuple
     assert partial >= whole
 
 
-@settings(max_examples=200, deadline=None)
+@settings(max_examples=100, deadline=None)
 @given(st.lists(any_key_and_response(), max_size=12), rules_st)
 def test_totals_are_never_negative_and_the_percentage_is_a_percentage(
         cases: list[tuple[Key, tuple[int, ...] | Decimal | None]], rules: Rules) -> None:

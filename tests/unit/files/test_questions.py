@@ -604,7 +604,7 @@ def test_every_problem_at_once_in_file_order() -> None:
 
 # ---- property: a bank written by a program reads back the same ---------------------------------------
 
-SETTINGS = settings(max_examples=120, deadline=None, suppress_health_check=[HealthCheck.too_slow])
+SETTINGS = settings(max_examples=50, deadline=None, suppress_health_check=[HealthCheck.too_slow])
 BANK_HEADER = ["ID", "TYPE", "QUESTION", "A", "B", "C", "D", "E", "F", "ANSWER", "MARKS", "CO", "BLOOM", "TOPIC",
                "CONCEPT", "DIFFICULTY", "IRT_A", "IRT_B", "IRT_C"]
 # any printable text of any script, with the delimiters, quotes and line breaks a cell may hold
