@@ -129,14 +129,16 @@ async def _answers(session: AsyncSession, attempt_id: int) -> dict[int, AnswerSt
     return {r.position: AnswerState(tuple(r.chosen or ()), r.number, r.flagged, r.confidence) for r in rows}
 
 
-async def _view(session: AsyncSession, attempt: Attempt, title: str, now: dt.datetime, mode: str = "question"
-                ) -> AttemptView:
+async def _view(session: AsyncSession, attempt: Attempt, title: str, now: dt.datetime, mode: str = "question",
+                answers: dict[int, AnswerState] | None = None) -> AttemptView:
     if attempt.submitted_at is not None:
         mode = "submitted"
     elif now > attempt.deadline_at + LATE_PRESS and mode == "question":
         mode = "timeup"
-    return AttemptView(attempt.id, title, attempt.position, attempt.paper, await _answers(session, attempt.id),
-                       attempt.deadline_at, now, mode, attempt.submitted_how)
+    if answers is None:
+        answers = await _answers(session, attempt.id)
+    return AttemptView(attempt.id, title, attempt.position, attempt.paper, answers, attempt.deadline_at, now, mode,
+                       attempt.submitted_how)
 
 
 async def _exam_for_student(session: AsyncSession, student: Student, exam_id: int) -> Exam:
@@ -236,11 +238,13 @@ async def press(session: AsyncSession, actor: Actor, attempt_id: int, op: str, p
         return await _view(session, attempt, title, now, "timeup")
     mode = "question"
     move_to = pos
+    answers: dict[int, AnswerState] | None = None
     if op == "o":
         if question["kind"] not in ("MCQ", "TF") or not _valid_option(question, arg):
             raise NotFound(N_("That exam attempt is not yours."))
         await _store(session, attempt.id, pos, now, chosen=[arg], answered_at=now)
-        move_to = _next_open(await _answers(session, attempt.id), attempt.paper, pos)
+        answers = await _answers(session, attempt.id)
+        move_to = _next_open(answers, attempt.paper, pos)
     elif op in ("T", "t"):
         if question["kind"] != "MCQ" or not _valid_option(question, arg):
             raise NotFound(N_("That exam attempt is not yours."))
@@ -268,8 +272,10 @@ async def press(session: AsyncSession, actor: Actor, attempt_id: int, op: str, p
     if move_to != attempt.position:
         await session.execute(update(Attempt).where(Attempt.id == attempt.id).values(position=move_to))
         attempt.position = move_to
+    if answers is None:
+        answers = await _answers(session, attempt.id)
     await session.commit()
-    return await _view(session, attempt, title, now, mode)
+    return await _view(session, attempt, title, now, mode, answers)
 
 
 def _valid_option(question: dict[str, Any], index: int) -> bool:
@@ -319,7 +325,7 @@ async def type_number(session: AsyncSession, actor: Actor, attempt_id: int, text
         await session.execute(update(Attempt).where(Attempt.id == attempt.id).values(position=move_to))
         attempt.position = move_to
     await session.commit()
-    return await _view(session, attempt, title, now)
+    return await _view(session, attempt, title, now, answers=answers)
 
 
 async def submit(session: AsyncSession, attempt: Attempt, how: str, now: dt.datetime, *, user_id: int | None = None,
