@@ -11,7 +11,7 @@ from aiogram.types import InlineKeyboardButton, InlineKeyboardMarkup
 
 from bot.i18n import translate as tr
 from bot.i18n import translate_plain
-from bot.keyboards import ExamCB
+from bot.keyboards import ExamCB, ExamTeacherCB
 from bot.presenters import RENDERERS
 from domain.errors import N_
 from domain.item_analysis import ItemStats
@@ -208,6 +208,13 @@ def summary_text(s: Summary | dict[str, Any], language: str) -> str:
         lines.append(tr(N_("Average {avg}/{max} · highest {high} · lowest {low}"), language, avg=_num(p["average"]),
                         max=_num(p["max_score"]), high=_num(p["highest"]), low=_num(p["lowest"])))
     return "\n".join(lines)
+
+
+def exam_teacher_keyboard(exam_id: int, language: str) -> InlineKeyboardMarkup:
+    """The buttons under a teacher's exam card and live summary."""
+    return InlineKeyboardMarkup(inline_keyboard=[[
+        InlineKeyboardButton(text=tr(label, language), callback_data=ExamTeacherCB(exam_id=exam_id, what=what).pack())
+        for label, what in ((N_("Summary"), "sum"), (N_("Item analysis"), "ia"), (N_("Leaderboard"), "lb"))]])
 
 
 RENDERERS.update({"result": result_message, "parent_result": parent_result_message, "review": review_message,

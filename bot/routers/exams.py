@@ -18,7 +18,7 @@ from sqlalchemy.ext.asyncio import AsyncSession
 from bot import wizard
 from bot.family import for_student_or_child
 from bot.keyboards import ExamCB, ExamStartCB, ExamTeacherCB, LeaderboardCB, PracticeCB, ResultsCB
-from bot.presenters_exam import exam_message, leaderboard_text, summary_text
+from bot.presenters_exam import exam_message, exam_teacher_keyboard, leaderboard_text, summary_text
 from bot.replies import send_long, t
 from domain import exam_input
 from domain.access import Actor
@@ -143,6 +143,9 @@ async def _finish_exam(message: Message, session: AsyncSession, actor: Actor, va
              count=made.questions, minutes=spec.minutes, classes=", ".join(made.classes),
              opens=exams.local(made.opens_at, tz), closes=exams.local(made.closes_at, tz), when=when)
     await message.answer(text)
+    card = await message.answer(t(N_("The summary of {title} shows here as students take it."), actor.language,
+                                  title=made.title), reply_markup=exam_teacher_keyboard(made.exam_id, actor.language))
+    await exams.keep_summary(session, actor, made.exam_id, card.chat.id, card.message_id)
 
 
 NEWEXAM = wizard.register(wizard.Wizard(
@@ -261,14 +264,10 @@ async def _teacher_exams(message: Message, session: AsyncSession, actor: Actor) 
         return
     tz = await _tz(session, actor)
     for e in mine:
-        kb = InlineKeyboardBuilder()
-        kb.button(text=t(N_("Summary"), lang), callback_data=ExamTeacherCB(exam_id=e.exam_id, what="sum"))
-        kb.button(text=t(N_("Item analysis"), lang), callback_data=ExamTeacherCB(exam_id=e.exam_id, what="ia"))
-        kb.button(text=t(N_("Leaderboard"), lang), callback_data=ExamTeacherCB(exam_id=e.exam_id, what="lb"))
         await message.answer(t(N_("<b>{title}</b> ({course}), {opens} – {closes}: {started} started, {scored} scored."),
                                lang, title=e.title, course=e.course, opens=exams.local(e.opens_at, tz),
                                closes=exams.local(e.closes_at, tz), started=e.started, scored=e.scored),
-                             reply_markup=kb.as_markup())
+                             reply_markup=exam_teacher_keyboard(e.exam_id, lang))
 
 
 @router.callback_query(ExamTeacherCB.filter())

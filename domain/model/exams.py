@@ -164,6 +164,9 @@ class Exam(Base):
     created_at: Mapped[CreatedAt]
     announced_at: Mapped[dt.datetime | None]
     closed_at: Mapped[dt.datetime | None]
+    summary_chat_id: Mapped[int | None] = mapped_column(BigInteger)  # the teacher's live summary message
+    summary_message_id: Mapped[int | None] = mapped_column(BigInteger)
+    summary_language: Mapped[str | None] = mapped_column(Text)
 
 
 class ExamClass(Base):

@@ -30,7 +30,7 @@ from domain.model.people import Role, Student
 from domain.outbox import enqueue
 from domain.scoring import WRITTEN
 from domain.services import plans
-from domain.services.exams import blueprint_rules, pool_item, student_row
+from domain.services.exams import blueprint_rules, pool_item, student_row, summary_changed
 
 #: Presses that arrive this long after the deadline still count (a slow connection).
 LATE_PRESS = dt.timedelta(seconds=15)
@@ -181,6 +181,7 @@ async def start(session: AsyncSession, actor: Actor, exam_id: int, now: dt.datet
     if inserted is not None:
         await audit.record(session, "attempt.started", org_id=exam.org_id, actor_user_id=actor.user_id,
                            entity="attempt", entity_id=attempt.id, exam=exam.id, plan=plan.name)
+        await summary_changed(session, [exam.id], now)
     await session.commit()
     return await _view(session, attempt, exam.title, now)
 

@@ -21,6 +21,7 @@ from domain.model.base import utcnow
 from domain.model.exams import Attempt, Exam, ExamClass, Question
 from domain.model.org import Organization
 from domain.model.people import Course, CourseTeacher, Membership, Role, SchoolClass, Student
+from domain.outbox import enqueue
 from domain.scoring import WRITTEN
 from domain.services import assessments, classes
 
@@ -305,3 +306,25 @@ async def close_due(session: AsyncSession, now: dt.datetime | None = None) -> li
         update(Exam).where(Exam.closed_at.is_(None), Exam.closes_at <= now).values(closed_at=now)
         .returning(Exam.id))).all())
     return ids
+
+
+SUMMARY_EVERY = 3.0  # seconds: a teacher's live summary is edited at most this often
+
+
+async def keep_summary(session: AsyncSession, actor: Actor, exam_id: int, chat_id: int, message_id: int) -> None:
+    """The message showing a teacher the exam's summary, edited as students start and are scored."""
+    exam, _course = await require_exam_teacher(session, actor, exam_id)
+    exam.summary_chat_id, exam.summary_message_id, exam.summary_language = chat_id, message_id, actor.language
+    await session.commit()
+
+
+async def summary_changed(session: AsyncSession, exam_ids: Sequence[int], now: dt.datetime | None = None) -> None:
+    """Queue the refresh of these exams' live summaries, once per :data:`SUMMARY_EVERY` seconds each (the job
+    waits for the end of its slot, so it shows everything of the slot)."""
+    now = now or utcnow()
+    slot = int(now.timestamp() // SUMMARY_EVERY)
+    at = dt.datetime.fromtimestamp((slot + 1) * SUMMARY_EVERY, dt.UTC)
+    for exam_id in sorted(set(exam_ids)):
+        await enqueue(session, "refresh_exam_summary", exam_id, dedupe_key=f"exam-summary:{exam_id}:{slot}",
+                      not_before=at)
+

@@ -169,6 +169,7 @@ async def score_attempts(session: AsyncSession, attempt_ids: Sequence[int], now:
                                          message=notify.RENDER + PARENT_RESULT, entries=entries,
                                          schedule_now=False)).due
     await notify.schedule(session, due)
+    await exams.summary_changed(session, [a.exam_id for a in batch], now)
     return out
 
 

@@ -230,6 +230,9 @@ async def test_exam_for_twenty_students(deployment: Deployment) -> None:
     for p in parents:
         assert len([m for m in p.messages if "scored" in (m.text or "")]) == 1
 
+    # the teacher's live summary has followed the exam
+    await teacher.wait_for(r"Students 20 · started 20 · submitted 20 \(by the timer 4\) · scored 20", timeout=30)
+
     # the leaderboard: the ten best scores, best first
     await teacher.send("/exams")
     card = await teacher.wait_for(r"Unit test 1.*started, \d+ scored", timeout=30)

@@ -5,13 +5,14 @@ from __future__ import annotations
 
 from sqlalchemy import select
 
-from bot.presenters_exam import item_analysis_labels, item_analysis_text
+from bot.presenters_exam import exam_teacher_keyboard, item_analysis_labels, item_analysis_text, summary_text
 from domain import item_analysis, notify
 from domain.model.exams import Exam
 from domain.model.people import Course, User
 from domain.reports.item_analysis_xlsx import item_analysis_workbook
 from domain.services import results
 from workers.jobs import JobContext, job
+from workers.telegram import get_sender
 
 XLSX = "application/vnd.openxmlformats-officedocument.spreadsheetml.sheet"
 
@@ -30,6 +31,19 @@ async def score_attempts(ctx: JobContext, attempt_ids: list[int]) -> None:
 async def exam_closed(ctx: JobContext, exam_id: int) -> None:
     await results.send_reviews(ctx.session, exam_id)
     await results.tell_teachers_closed(ctx.session, exam_id)
+
+
+@job(queue="default")
+async def refresh_exam_summary(ctx: JobContext, exam_id: int) -> None:
+    """Edit the teacher's live summary message of the exam to its numbers now."""
+    exam = await ctx.session.get(Exam, exam_id)
+    if exam is None or exam.summary_chat_id is None or exam.summary_message_id is None:
+        return
+    language = exam.summary_language or "en"
+    text = summary_text(await results.summary(ctx.session, exam), language)
+    sender = await get_sender(ctx.runtime)
+    await sender.edit_message_text(exam.summary_chat_id, exam.summary_message_id, text,
+                                   reply_markup=exam_teacher_keyboard(exam.id, language))
 
 
 @job(queue="default")
