@@ -102,6 +102,7 @@ async def _exams_closing(ctx: SweepContext) -> int:
         closed = await exams.close_due(s)
         for exam_id in closed:
             await enqueue(s, "exam_closed", exam_id, dedupe_key=f"exam-closed:{exam_id}")
+        await exams.summary_changed(s, closed)
         await s.commit()
         return len(closed)
 

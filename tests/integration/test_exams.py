@@ -181,3 +181,25 @@ async def test_blueprint_exam_gives_each_student_a_paper_of_the_counts(session: 
     for paper in papers:
         assert sorted(q["co"] for q in paper) == ["CO1", "CO1", "CO2", "CO2", "CO2"]
     assert [q["ref"] for q in papers[0]] != [q["ref"] for q in papers[1]]
+
+
+async def test_leaderboard_ranks_by_score_then_time_and_hides_who_asked(session: AsyncSession) -> None:
+    _admin, teacher, kids, course = await setup(session, 3)
+    await questions.apply_bank(session, course, [row("Q1"), row("Q2", "TF", "Sky is blue.")], upload_id=None,
+                               user_id=None)
+    made = await exams.create_exam(session, teacher, spec(shuffle=False))
+    for kid, picks in zip(kids, ([1, 0], [1, 1], [0, 1]), strict=True):
+        view = await attempts.start(session, kid, made.exam_id)
+        for pos, pick in enumerate(picks):
+            await attempts.press(session, kid, view.attempt_id, "o", pos, pick)
+        await attempts.press(session, kid, view.attempt_id, "S", 0, 0)
+        await results.score_attempt(session, view.attempt_id)
+    assert await results.set_opt_out(session, kids[0], True)
+    title, board = await results.exam_leaderboard(session, kids[1], made.exam_id)
+    assert title == "Test"
+    assert [(s.rank, s.name, s.score, s.me) for s in board] == [
+        (1, "", Decimal("2.00"), False), (2, "Student 2", Decimal("1.00"), True), (3, "Student 3", Decimal(0), False)]
+    _title, own = await results.exam_leaderboard(session, kids[0], made.exam_id)
+    assert own[0].name == "Student 1" and own[0].me  # a student always sees their own name
+    _name, by_class = await results.class_leaderboard(session, kids[2])
+    assert [s.score for s in by_class] == [Decimal("100.0"), Decimal("50.0"), Decimal("0.0")]
