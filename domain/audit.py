@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+from collections.abc import Sequence
 from typing import Any
 
 from sqlalchemy import insert
@@ -30,3 +31,18 @@ async def record(
             data=data,
         )
     )
+
+
+AuditRow = tuple[int | None, str, object, dict[str, Any]]  # org id, entity, entity id, data
+
+
+async def record_many(session: AsyncSession, action: str, rows: Sequence[AuditRow], *,
+                      actor_user_id: int | None = None) -> None:
+    """Several audit rows of one action in one statement: (org id, entity, entity id, data) each."""
+    if not rows:
+        return
+    await session.execute(insert(AuditLog), [
+        {"action": action, "org_id": org_id, "actor_user_id": actor_user_id, "entity": entity,
+         "entity_id": None if entity_id is None else str(entity_id), "data": data}
+        for org_id, entity, entity_id, data in rows])
+

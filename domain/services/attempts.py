@@ -346,13 +346,21 @@ async def submit(session: AsyncSession, attempt: Attempt, how: str, now: dt.date
     return True
 
 
-async def submit_due(session: AsyncSession, now: dt.datetime | None = None, *, limit: int = 2000) -> int:
-    """Submit every attempt whose time plus grace is over (the scheduler's sweep); each exactly once."""
+async def submit_due(session: AsyncSession, now: dt.datetime | None = None, *, limit: int = 5000) -> int:
+    """Submit every attempt whose time plus grace is over (the scheduler's sweep), in one statement; each
+    exactly once even when sweeps overlap (rows another sweep holds are skipped, submitted ones never match)."""
     now = now or utcnow()
-    due = (await session.scalars(select(Attempt).where(Attempt.submitted_at.is_(None), Attempt.submit_due_at <= now)
-                                 .order_by(Attempt.submit_due_at).limit(limit)
-                                 .with_for_update(skip_locked=True))).all()
-    submitted = [a.id for a in due if await submit(session, a, "timer", now, score=False)]
+    due = (select(Attempt.id).where(Attempt.submitted_at.is_(None), Attempt.submit_due_at <= now)
+           .order_by(Attempt.submit_due_at).limit(limit).with_for_update(skip_locked=True).scalar_subquery())
+    rows = (await session.execute(
+        update(Attempt).where(Attempt.id.in_(due), Attempt.submitted_at.is_(None))
+        .values(submitted_at=now, submitted_how="timer").returning(Attempt.id, Attempt.org_id)
+        .execution_options(synchronize_session=False))).all()
+    if not rows:
+        return 0
+    submitted = sorted(r.id for r in rows)
+    await audit.record_many(session, "attempt.submitted", [(r.org_id, "attempt", r.id, {"how": "timer"})
+                                                           for r in rows])
     for i in range(0, len(submitted), SCORING_BATCH):
         chunk = submitted[i:i + SCORING_BATCH]
         await enqueue(session, "score_attempts", chunk, queue=SCORING_QUEUE,
