@@ -15,6 +15,7 @@ from decimal import Decimal
 from typing import Any
 
 from sqlalchemy import func, select
+from sqlalchemy.dialects.postgresql import insert
 from sqlalchemy.ext.asyncio import AsyncSession
 
 from domain import item_analysis, notify, scoring, sysconfig
@@ -25,6 +26,7 @@ from domain.model.exams import Attempt, AttemptAnswer, Exam, ExamClass, Leaderbo
 from domain.model.people import Course, CourseTeacher, Membership, Role, SchoolClass, Student
 from domain.services import exams, parents, plans, progress
 
+MARKED_PER_STATEMENT = 4000  # answer rows per statement (6 values each, within PostgreSQL's 32,767)
 RESULT = "result"  # the renderer of a student's result (bot.presenters)
 PARENT_RESULT = "parent_result"
 REVIEW = "review"
@@ -121,6 +123,7 @@ async def score_attempts(session: AsyncSession, attempt_ids: Sequence[int], now:
         zones[org_id] = await exams.org_timezone(session, org_id)
         family.update(await parents.parents_of(session, org_id, [a.student_id for a in batch if a.org_id == org_id]))
     out: list[Scored] = []
+    marked: list[dict[str, Any]] = []  # every question's outcome, written in a few statements below
     for attempt in batch:
         exam = exam_rows[attempt.exam_id]
         rows = answers.get(attempt.id, {})
@@ -129,12 +132,9 @@ async def score_attempts(session: AsyncSession, attempt_ids: Sequence[int], now:
         outcomes = [scoring.score(k, response_of(rows[i].chosen, rows[i].number) if i in rows else None, rules)
                     for i, k in enumerate(keys)]
         totals = scoring.totals(keys, outcomes)
-        for i, (k, o) in enumerate(zip(keys, outcomes, strict=True)):
-            if i in rows:
-                rows[i].marks, rows[i].max_marks, rows[i].status = o.marks, k.marks, o.status
-            else:
-                session.add(AttemptAnswer(attempt_id=attempt.id, position=i, first_seen_at=now, marks=o.marks,
-                                          max_marks=k.marks, status=o.status))
+        marked += [{"attempt_id": attempt.id, "position": i, "first_seen_at": now, "marks": o.marks,
+                    "max_marks": k.marks, "status": o.status}
+                   for i, (k, o) in enumerate(zip(keys, outcomes, strict=True))]
         taken = int(((attempt.submitted_at or now) - attempt.started_at).total_seconds())
         review = _review(attempt.paper, rows, outcomes)
         attempt.scored_at = now
@@ -160,6 +160,11 @@ async def score_attempts(session: AsyncSession, attempt_ids: Sequence[int], now:
             notify.Entry(key, parent, brief) for parent in family.get(attempt.student_id, []))
         out.append(Scored(attempt.id, totals.score, totals.max_objective))
     await session.flush()
+    for i in range(0, len(marked), MARKED_PER_STATEMENT):
+        stmt = insert(AttemptAnswer).values(marked[i:i + MARKED_PER_STATEMENT])
+        await session.execute(stmt.on_conflict_do_update(
+            index_elements=["attempt_id", "position"],
+            set_={"marks": stmt.excluded.marks, "max_marks": stmt.excluded.max_marks, "status": stmt.excluded.status}))
     due: list[int] = []
     for org_id, entries in students_told.items():
         due += (await notify.notify_each(session, org_id=org_id, kind="attempt", message=notify.RENDER + RESULT,
