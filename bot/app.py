@@ -69,7 +69,7 @@ def build_dispatcher(
     )
     # Outer middlewares on every update, in this order.
     dp.update.outer_middleware(ObserveMiddleware())
-    dp.update.outer_middleware(UnitOfWorkMiddleware(sessionmaker))
+    dp.update.outer_middleware(UnitOfWorkMiddleware(sessionmaker, limit=settings.db_pool_size))
     dp.update.outer_middleware(UpdateDedupeMiddleware())
     dp.update.outer_middleware(UserMiddleware())
     dp.update.outer_middleware(ActorI18nMiddleware(get_i18n()))
@@ -79,11 +79,16 @@ def build_dispatcher(
     return dp
 
 
+REDIS_CONNECTIONS = 64
+
+
 async def run_bot(settings: Settings, stop: asyncio.Event) -> None:
     """Run until ``stop`` is set."""
     db_url, redis_url = settings.require_services()
     engine = make_engine(db_url, pool_size=settings.db_pool_size, application_name="edubot-bot")
-    redis = aioredis.Redis.from_url(redis_url)
+    # a burst of updates waits for a connection rather than failing with "Too many connections"
+    redis = aioredis.Redis(connection_pool=aioredis.BlockingConnectionPool.from_url(
+        redis_url, max_connections=REDIS_CONNECTIONS, timeout=30))
     bot = build_bot(settings)
     dp = build_dispatcher(make_sessionmaker(engine), redis, settings)
     app = build_web_app(engine, redis)

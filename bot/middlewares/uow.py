@@ -6,6 +6,7 @@ row of a read-only update) and rolls back when the handler raised.
 
 from __future__ import annotations
 
+import asyncio
 from collections.abc import Awaitable, Callable
 from typing import Any
 
@@ -15,8 +16,10 @@ from sqlalchemy.ext.asyncio import AsyncSession, async_sessionmaker
 
 
 class UnitOfWorkMiddleware(BaseMiddleware):
-    def __init__(self, sessionmaker: async_sessionmaker[AsyncSession]) -> None:
+    def __init__(self, sessionmaker: async_sessionmaker[AsyncSession], limit: int = 10) -> None:
         self.sessionmaker = sessionmaker
+        self.limit = limit
+        self._slots: asyncio.Semaphore | None = None  # made in the running loop
 
     async def __call__(
         self,
@@ -24,7 +27,9 @@ class UnitOfWorkMiddleware(BaseMiddleware):
         event: TelegramObject,
         data: dict[str, Any],
     ) -> Any:
-        async with self.sessionmaker() as session:
+        if self._slots is None:
+            self._slots = asyncio.Semaphore(self.limit)
+        async with self._slots, self.sessionmaker() as session:
             data["session"] = session
             try:
                 result = await handler(event, data)
