@@ -61,8 +61,26 @@ def _normalise_pg(url: str) -> str:
     return "postgresql+asyncpg://" + rest
 
 
+def _redis_db_for_worker(url: str) -> str:
+    """Under pytest-xdist each worker process gets a Redis database of its own (the URL's number plus
+    the worker's), so one worker's FLUSHDB or queues never touch another's."""
+    worker = os.environ.get("PYTEST_XDIST_WORKER", "")
+    if not worker.startswith("gw"):
+        return url
+    offset = int(worker[2:])
+    parts = urlsplit(url)
+    query = [kv.split("=", 1) for kv in parts.query.split("&") if kv]
+    if any(k == "db" for k, _ in query):
+        query = [[k, str(int(v) + offset) if k == "db" else v] for k, v in query]
+        return urlunsplit(parts._replace(query="&".join(f"{k}={v}" for k, v in query)))
+    base = int(parts.path.strip("/") or 0)
+    return urlunsplit(parts._replace(path=f"/{base + offset}"))
+
+
 def pytest_configure(config: pytest.Config) -> None:
     global _SERVICES
+    if getattr(config.option, "numprocesses", None) and "PYTEST_XDIST_WORKER" not in os.environ:
+        return  # the pytest-xdist controller runs no test; each worker sets up its own
     from edubot.migrate import upgrade
 
     db_env = os.environ.get("EDUBOT_TEST_DATABASE_URL")
@@ -75,6 +93,7 @@ def pytest_configure(config: pytest.Config) -> None:
         urls = embedded.acquire(postgres=not db_env, redis=not redis_env)
         db_env = db_env or urls.database_url
         redis_env = redis_env or urls.redis_url.replace("db=0", "db=1")
+    redis_env = _redis_db_for_worker(redis_env)
     server_url = _normalise_pg(db_env)
     suffix = uuid.uuid4().hex[:8]
     template = f"edubot_tpl_{suffix}"
@@ -92,7 +111,8 @@ def pytest_configure(config: pytest.Config) -> None:
     _SERVICES = ServiceUrls(server_url, redis_env, database_url, template, embedded)
     os.environ["EDUBOT_DATABASE_URL"] = database_url
     os.environ["EDUBOT_REDIS_URL"] = redis_env
-    os.environ.setdefault("EDUBOT_DATA_DIR", str(ROOT / ".edubot" / "test-data"))
+    worker = os.environ.get("PYTEST_XDIST_WORKER", "")
+    os.environ.setdefault("EDUBOT_DATA_DIR", str(ROOT / ".edubot" / f"test-data{'-' + worker if worker else ''}"))
     os.environ.setdefault("EDUBOT_LOG_LEVEL", "WARNING")
     os.environ["EDUBOT_ENV_FILE"] = ""  # a developer's .env must not change what the tests see
 

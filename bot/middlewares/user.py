@@ -10,7 +10,7 @@ from aiogram.types import TelegramObject
 from aiogram.types import User as TgUser
 from sqlalchemy.ext.asyncio import AsyncSession
 
-from domain.services.users import TelegramProfile, ensure_user, load_actor
+from domain.services.users import TelegramProfile, actor_for
 
 
 class UserMiddleware(BaseMiddleware):
@@ -23,7 +23,7 @@ class UserMiddleware(BaseMiddleware):
         tg_user: TgUser | None = data.get("event_from_user")
         if tg_user is not None and not tg_user.is_bot:
             session: AsyncSession = data["session"]
-            user = await ensure_user(
+            data["actor"] = await actor_for(
                 session,
                 TelegramProfile(
                     telegram_id=tg_user.id,
@@ -33,5 +33,4 @@ class UserMiddleware(BaseMiddleware):
                     language_code=tg_user.language_code,
                 ),
             )
-            data["actor"] = await load_actor(session, user)
         return await handler(event, data)

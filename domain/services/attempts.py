@@ -13,11 +13,11 @@ from __future__ import annotations
 import datetime as dt
 import hashlib
 from collections.abc import Sequence
-from dataclasses import dataclass, field
+from dataclasses import dataclass, field, replace
 from decimal import Decimal, InvalidOperation
 from typing import Any
 
-from sqlalchemy import select, update
+from sqlalchemy import JSON, Text, cast, func, select, update
 from sqlalchemy.dialects.postgresql import insert
 from sqlalchemy.ext.asyncio import AsyncSession
 
@@ -129,7 +129,7 @@ async def _answers(session: AsyncSession, attempt_id: int) -> dict[int, AnswerSt
     return {r.position: AnswerState(tuple(r.chosen or ()), r.number, r.flagged, r.confidence) for r in rows}
 
 
-async def _view(session: AsyncSession, attempt: Attempt, title: str, now: dt.datetime, mode: str = "question",
+async def _view(session: AsyncSession, attempt: Attempt | Held, title: str, now: dt.datetime, mode: str = "question",
                 answers: dict[int, AnswerState] | None = None) -> AttemptView:
     if attempt.submitted_at is not None:
         mode = "submitted"
@@ -186,10 +186,34 @@ async def start(session: AsyncSession, actor: Actor, exam_id: int, now: dt.datet
     return await _view(session, attempt, exam.title, now)
 
 
-async def _own_attempt(session: AsyncSession, actor: Actor, attempt_id: int, *, lock: bool = False
-                       ) -> tuple[Attempt, str]:
+@dataclass
+class Held:
+    """An attempt as a press reads it: its row, its exam's title and its answers so far (one round trip)."""
+
+    id: int
+    org_id: int
+    position: int
+    paper: list[dict[str, Any]]
+    deadline_at: dt.datetime
+    submitted_at: dt.datetime | None
+    submitted_how: str | None
+    title: str
+    answers: dict[int, AnswerState]
+
+
+def _answers_of_attempt() -> Any:
+    """The attempt's answers as one JSON array of [position, chosen, number, flagged, confidence]."""
+    a = AttemptAnswer
+    return (select(func.json_agg(func.json_build_array(a.position, a.chosen, cast(a.number, Text), a.flagged,
+                                                       a.confidence), type_=JSON))
+            .where(a.attempt_id == Attempt.id).correlate(Attempt).scalar_subquery())
+
+
+async def _own_attempt(session: AsyncSession, actor: Actor, attempt_id: int, *, lock: bool = False) -> Held:
     me = actor.require(Role.STUDENT)
-    stmt = (select(Attempt, Exam.title).join(Student, Student.id == Attempt.student_id)
+    stmt = (select(Attempt.id, Attempt.org_id, Attempt.position, Attempt.paper, Attempt.deadline_at,
+                   Attempt.submitted_at, Attempt.submitted_how, Exam.title, _answers_of_attempt())
+            .join(Student, Student.id == Attempt.student_id)
             .join(Exam, Exam.id == Attempt.exam_id)
             .where(Attempt.id == attempt_id, Student.membership_id == me.membership_id))
     if lock:
@@ -197,22 +221,36 @@ async def _own_attempt(session: AsyncSession, actor: Actor, attempt_id: int, *, 
     row = (await session.execute(stmt)).first()
     if row is None:
         raise NotFound(N_("That exam attempt is not yours."))
-    return row[0], row[1]
+    answers = {p: AnswerState(tuple(chosen or ()), Decimal(number) if number is not None else None, flagged,
+                              confidence)
+               for p, chosen, number, flagged, confidence in row[8] or ()}
+    return Held(row.id, row.org_id, row.position, row.paper, row.deadline_at, row.submitted_at, row.submitted_how,
+                row.title, answers)
 
 
-def _position(attempt: Attempt, position: int) -> int:
+def _position(attempt: Held, position: int) -> int:
     if not 0 <= position < len(attempt.paper):
         raise NotFound(N_("That exam attempt is not yours."))
     return position
 
 
-async def _store(session: AsyncSession, attempt_id: int, position: int, now: dt.datetime, **values: Any) -> None:
-    """Upsert one answer row with ``values``; a change of the chosen options counts as a change."""
-    stmt = insert(AttemptAnswer).values(attempt_id=attempt_id, position=position, first_seen_at=now, **values)
-    updates: dict[str, Any] = {k: stmt.excluded[k] for k in values}
-    if "chosen" in values or "number" in values:
-        updates["changes"] = AttemptAnswer.changes + 1
-    await session.execute(stmt.on_conflict_do_update(index_elements=["attempt_id", "position"], set_=updates))
+async def _write(session: AsyncSession, attempt: Held, position: int, now: dt.datetime, move_to: int,
+                 values: dict[str, Any]) -> None:
+    """Store one answer (an upsert of ``values``; a change of the chosen options counts as a change) and
+    move the attempt to ``move_to``, in one statement."""
+    stmt: Any = None
+    if values:
+        ins = insert(AttemptAnswer).values(attempt_id=attempt.id, position=position, first_seen_at=now, **values)
+        updates: dict[str, Any] = {k: ins.excluded[k] for k in values}
+        if "chosen" in values or "number" in values:
+            updates["changes"] = AttemptAnswer.changes + 1
+        stmt = ins.on_conflict_do_update(index_elements=["attempt_id", "position"], set_=updates)
+    if move_to != attempt.position:
+        move = update(Attempt).where(Attempt.id == attempt.id).values(position=move_to)
+        stmt = move if stmt is None else move.add_cte(stmt.returning(AttemptAnswer.position).cte("stored"))
+        attempt.position = move_to
+    if stmt is not None:
+        await session.execute(stmt)
 
 
 def _next_open(answers: dict[int, AnswerState], paper: Sequence[dict[str, Any]], after: int) -> int:
@@ -227,37 +265,43 @@ async def press(session: AsyncSession, actor: Actor, attempt_id: int, op: str, p
                 now: dt.datetime | None = None) -> AttemptView:
     """One button of the exam message. ``op``: o choose option ``arg`` (single answer, then the next open
     question), T/t option ``arg`` on/off (several answers), n go to ``position``, F/f flag on/off,
-    c confidence (1 sure, 2 not sure), r review list, s ask to submit, S submit, b back to ``position``."""
+    c confidence (1 sure, 2 not sure), r review list, s ask to submit, S submit, b back to ``position``.
+
+    The hot path of an exam: one read (the attempt with its answers) and at most one write."""
     now = now or utcnow()
-    attempt, title = await _own_attempt(session, actor, attempt_id, lock=op == "S")
+    attempt = await _own_attempt(session, actor, attempt_id, lock=op == "S")
+    title, answers = attempt.title, attempt.answers
     if attempt.submitted_at is not None:
-        return await _view(session, attempt, title, now)
+        return await _view(session, attempt, title, now, answers=answers)
     pos = _position(attempt, position)
     question = attempt.paper[pos]
     answering = op in ("o", "T", "t", "c", "F", "f")
     if answering and now > attempt.deadline_at + LATE_PRESS:
-        return await _view(session, attempt, title, now, "timeup")
+        return await _view(session, attempt, title, now, "timeup", answers)
     mode = "question"
     move_to = pos
-    answers: dict[int, AnswerState] | None = None
+    state = answers.get(pos, AnswerState())
+    values: dict[str, Any] = {}
     if op == "o":
         if question["kind"] not in ("MCQ", "TF") or not _valid_option(question, arg):
             raise NotFound(N_("That exam attempt is not yours."))
-        await _store(session, attempt.id, pos, now, chosen=[arg], answered_at=now)
-        answers = await _answers(session, attempt.id)
+        values = {"chosen": [arg], "answered_at": now}
+        answers[pos] = replace(state, chosen=(arg,))
         move_to = _next_open(answers, attempt.paper, pos)
     elif op in ("T", "t"):
         if question["kind"] != "MCQ" or not _valid_option(question, arg):
             raise NotFound(N_("That exam attempt is not yours."))
-        current = (await _answers(session, attempt.id)).get(pos, AnswerState()).chosen
-        chosen = sorted(set(current) | {arg}) if op == "T" else sorted(set(current) - {arg})
-        await _store(session, attempt.id, pos, now, chosen=chosen or None, answered_at=now)
+        chosen = sorted(set(state.chosen) | {arg}) if op == "T" else sorted(set(state.chosen) - {arg})
+        values = {"chosen": chosen or None, "answered_at": now}
+        answers[pos] = replace(state, chosen=tuple(chosen))
     elif op in ("F", "f"):
-        await _store(session, attempt.id, pos, now, flagged=op == "F")
+        values = {"flagged": op == "F"}
+        answers[pos] = replace(state, flagged=op == "F")
     elif op == "c":
         if arg not in (1, 2):
             raise NotFound(N_("That exam attempt is not yours."))
-        await _store(session, attempt.id, pos, now, confidence="sure" if arg == 1 else "unsure")
+        values = {"confidence": "sure" if arg == 1 else "unsure"}
+        answers[pos] = replace(state, confidence=values["confidence"])
     elif op in ("n", "b"):
         move_to = pos
     elif op == "r":
@@ -267,14 +311,10 @@ async def press(session: AsyncSession, actor: Actor, attempt_id: int, op: str, p
     elif op == "S":
         await submit(session, attempt, "student", now, user_id=actor.user_id)
         await session.commit()
-        return await _view(session, attempt, title, now)
+        return await _view(session, attempt, title, now, answers=answers)
     else:
         raise NotFound(N_("That exam attempt is not yours."))
-    if move_to != attempt.position:
-        await session.execute(update(Attempt).where(Attempt.id == attempt.id).values(position=move_to))
-        attempt.position = move_to
-    if answers is None:
-        answers = await _answers(session, attempt.id)
+    await _write(session, attempt, pos, now, move_to, values)
     await session.commit()
     return await _view(session, attempt, title, now, mode, answers)
 
@@ -314,23 +354,21 @@ async def type_number(session: AsyncSession, actor: Actor, attempt_id: int, text
                       now: dt.datetime | None = None) -> AttemptView:
     """A number typed for the current (numeric) question; then the next open question."""
     now = now or utcnow()
-    attempt, title = await _own_attempt(session, actor, attempt_id)
+    attempt = await _own_attempt(session, actor, attempt_id)
     if attempt.submitted_at is not None or now > attempt.deadline_at + LATE_PRESS:
-        return await _view(session, attempt, title, now, "timeup")
+        return await _view(session, attempt, attempt.title, now, "timeup", attempt.answers)
     value = read_number(text)
     pos = attempt.position
-    await _store(session, attempt.id, pos, now, number=value, answered_at=now)
-    answers = await _answers(session, attempt.id)
-    move_to = _next_open(answers, attempt.paper, pos)
-    if move_to != pos:
-        await session.execute(update(Attempt).where(Attempt.id == attempt.id).values(position=move_to))
-        attempt.position = move_to
+    answers = attempt.answers
+    answers[pos] = replace(answers.get(pos, AnswerState()), number=value)
+    await _write(session, attempt, pos, now, _next_open(answers, attempt.paper, pos),
+                 {"number": value, "answered_at": now})
     await session.commit()
-    return await _view(session, attempt, title, now, answers=answers)
+    return await _view(session, attempt, attempt.title, now, answers=answers)
 
 
-async def submit(session: AsyncSession, attempt: Attempt, how: str, now: dt.datetime, *, user_id: int | None = None,
-                 score: bool = True) -> bool:
+async def submit(session: AsyncSession, attempt: Attempt | Held, how: str, now: dt.datetime, *,
+                 user_id: int | None = None, score: bool = True) -> bool:
     """Mark the attempt submitted and (unless the caller batches it) queue its scoring, in the caller's
     transaction; once."""
     done = (await session.execute(

@@ -51,6 +51,12 @@ async def ensure_user(session: AsyncSession, profile: TelegramProfile) -> User:
         user = await session.scalar(select(User).where(User.telegram_id == profile.telegram_id))
         assert user is not None
         return user
+    await _refresh(session, user, profile)
+    return user
+
+
+async def _refresh(session: AsyncSession, user: User, profile: TelegramProfile) -> None:
+    """Keep the user's name, username and (unless they chose one) language as Telegram shows them."""
     changes: dict[str, object] = {}
     if user.first_name != (profile.first_name or ""):
         changes["first_name"] = profile.first_name or ""
@@ -67,7 +73,6 @@ async def ensure_user(session: AsyncSession, profile: TelegramProfile) -> User:
         for k, v in changes.items():
             setattr(user, k, v)
         await session.flush()
-    return user
 
 
 async def load_actor(session: AsyncSession, user: User) -> Actor:
@@ -79,14 +84,37 @@ async def load_actor(session: AsyncSession, user: User) -> Actor:
             .order_by(Membership.org_id, Membership.role)
         )
     ).all()
+    return _actor(user, [MembershipView(r[0], r[1], r[2], r[3]) for r in rows])
+
+
+def _actor(user: User, memberships: list[MembershipView]) -> Actor:
     return Actor(
         user_id=user.id,
         telegram_id=user.telegram_id,
         first_name=user.first_name,
         language=user.language,
-        memberships=tuple(MembershipView(r[0], r[1], r[2], r[3]) for r in rows),
+        memberships=tuple(memberships),
         current_org_id=user.current_org_id,
     )
+
+
+async def actor_for(session: AsyncSession, profile: TelegramProfile) -> Actor:
+    """The actor behind an update: the user (created on first contact, kept up to date) with their
+    memberships, in one round trip when the user is known (every update pays for this)."""
+    rows = (
+        await session.execute(
+            select(User, Membership.id, Membership.org_id, Organization.name, Membership.role)
+            .outerjoin(Membership, Membership.user_id == User.id)
+            .outerjoin(Organization, Organization.id == Membership.org_id)
+            .where(User.telegram_id == profile.telegram_id)
+            .order_by(Membership.org_id, Membership.role)
+        )
+    ).all()
+    if not rows:
+        return await load_actor(session, await ensure_user(session, profile))
+    user = rows[0][0]
+    await _refresh(session, user, profile)
+    return _actor(user, [MembershipView(r[1], r[2], r[3], r[4]) for r in rows if r[1] is not None])
 
 
 async def set_language(session: AsyncSession, actor: Actor, language: str) -> str:

@@ -16,6 +16,7 @@ from tests.support.seed import deliveries, parents_in_sandbox
 
 pytestmark = pytest.mark.e2e
 FAST = Limits(global_per_second=400, per_chat_per_second=1, per_chat_burst=3, per_group_per_minute=20)
+PARENTS = 4_000  # a fan-out long enough (10 s at 400/s) that the kill lands in its middle
 
 
 async def _until_delivered(dep: Deployment, tids: list[int], expected: int, timeout: float) -> dict[int, int]:
@@ -68,20 +69,20 @@ async def test_worker_killed_mid_fanout_loses_nothing(own_deployment: Deployment
     dep = own_deployment
     assert dep.sandbox is not None and dep.sessionmaker is not None and dep.bot is not None and dep.procs
     async with dep.sessionmaker() as s:
-        org_id, user_ids, tids = await parents_in_sandbox(dep.sandbox, s, 10_000)
+        org_id, user_ids, tids = await parents_in_sandbox(dep.sandbox, s, PARENTS)
         await notify.notify(s, org_id=org_id, event_key="kill:1", kind="result", recipients=user_ids,
                             message="Result: {score}", params={"score": "9/10"})
         await s.commit()
-    await _until_delivered(dep, tids, 3000, timeout=120)
+    await _until_delivered(dep, tids, PARENTS // 4, timeout=120)
     dep.procs.kill("worker")  # SIGKILL, every process of it: a crash in the middle of the fan-out
     async with dep.sessionmaker() as s:
         in_flight = set((await s.execute(text(
             "SELECT u.telegram_id FROM notifications n JOIN users u ON u.id = n.recipient_user_id "
             "WHERE n.event_key = 'kill:1' AND n.status = 'sending'"))).scalars())
     before, _, _ = deliveries(dep.sandbox, dep.bot.token, tids)
-    assert 0 < sum(1 for c in before.values() if c) < 10_000
+    assert 0 < sum(1 for c in before.values() if c) < PARENTS
     dep.procs.start("worker")
-    count = await _until_delivered(dep, tids, 10_000, timeout=240)
+    count = await _until_delivered(dep, tids, PARENTS, timeout=240)
     await asyncio.sleep(3)
     count, _, _ = deliveries(dep.sandbox, dep.bot.token, tids)
     lost = [t for t in tids if count[t] == 0]

@@ -117,3 +117,19 @@ async def test_user_language_follows_telegram_until_chosen(session: AsyncSession
     await users.set_language(session, actor, "en")
     u = await users.ensure_user(session, TelegramProfile(2001, "Ravi K", language_code="hi"))
     assert u.language == "en" and u.first_name == "Ravi K"
+
+
+async def test_actor_of_an_update_in_one_read(session: AsyncSession) -> None:
+    """The middleware's one-query actor: created on first contact, memberships in order, profile kept."""
+    first = await users.actor_for(session, TelegramProfile(2002, "Meena", language_code="hi"))
+    assert first.memberships == () and first.language == "hi" and first.first_name == "Meena"
+    org = await orgs.create_organization(session, "Actor School", timezone="Asia/Kolkata")
+    for role in (Role.TEACHER, Role.ADMIN):
+        code = await invites.create_invite(session, org_id=org.id, role=role, created_by_user_id=None)
+        await joining.redeem(session, first, code)
+    again = await users.actor_for(session, TelegramProfile(2002, "Meena S", username="meena"))
+    assert again.user_id == first.user_id and again.first_name == "Meena S"
+    assert [(m.org_id, m.org_name, m.role) for m in again.memberships] == [
+        (org.id, "Actor School", Role.ADMIN), (org.id, "Actor School", Role.TEACHER)]
+    assert again.memberships == (await users.load_actor(session, await users.ensure_user(
+        session, TelegramProfile(2002, "Meena S", username="meena")))).memberships
