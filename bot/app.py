@@ -11,17 +11,14 @@ import contextlib
 import logging
 
 import redis.asyncio as aioredis
-from aiogram import Bot, Dispatcher
-from aiogram.client.default import DefaultBotProperties
-from aiogram.client.session.aiohttp import AiohttpSession
-from aiogram.client.telegram import TelegramAPIServer
-from aiogram.enums import ParseMode
+from aiogram import Dispatcher
 from aiogram.fsm.storage.base import DefaultKeyBuilder
 from aiogram.fsm.storage.redis import RedisEventIsolation, RedisStorage
 from aiogram.webhook.aiohttp_server import SimpleRequestHandler
 from sqlalchemy.ext.asyncio import AsyncSession, async_sessionmaker
 
 from bot import errors
+from bot.client import build_bot
 from bot.commands import set_default_menus
 from bot.i18n import get_i18n
 from bot.middlewares.dedupe import UpdateDedupeMiddleware
@@ -49,11 +46,6 @@ class RedisAttemptCounter:
         if count == 1:
             await self.redis.expire(full, window_seconds)
         return count
-
-
-def build_bot(settings: Settings) -> Bot:
-    session = AiohttpSession(api=TelegramAPIServer.from_base(settings.telegram_api_url))
-    return Bot(token=settings.token(), session=session, default=DefaultBotProperties(parse_mode=ParseMode.HTML))
 
 
 def build_dispatcher(
@@ -85,7 +77,8 @@ REDIS_CONNECTIONS = 64
 async def run_bot(settings: Settings, stop: asyncio.Event) -> None:
     """Run until ``stop`` is set."""
     db_url, redis_url = settings.require_services()
-    engine = make_engine(db_url, pool_size=settings.db_pool_size, application_name="edubot-bot")
+    # no test of each connection before use: the update's first statement retries on a dead one (dedupe)
+    engine = make_engine(db_url, pool_size=settings.db_pool_size, application_name="edubot-bot", pre_ping=False)
     # a burst of updates waits for a connection rather than failing with "Too many connections"
     redis = aioredis.Redis(connection_pool=aioredis.BlockingConnectionPool.from_url(
         redis_url, max_connections=REDIS_CONNECTIONS, timeout=30))

@@ -247,7 +247,7 @@ def invite_admin(
     async def bot_username() -> str:
         if username:
             return username.lstrip("@")
-        from bot.app import build_bot
+        from bot.client import build_bot
 
         bot_ = build_bot(settings)
         try:

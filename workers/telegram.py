@@ -29,10 +29,6 @@ from dataclasses import dataclass, fields
 from typing import TypeAlias
 
 from aiogram import Bot
-from aiogram.client.default import DefaultBotProperties
-from aiogram.client.session.aiohttp import AiohttpSession
-from aiogram.client.telegram import TelegramAPIServer
-from aiogram.enums import ParseMode
 from aiogram.exceptions import (
     ClientDecodeError,
     TelegramBadRequest,
@@ -54,7 +50,7 @@ from aiogram.types import (
 )
 from prometheus_client import Counter
 
-from domain.config import Settings
+from bot.client import build_bot
 from domain.render import split_text, utf16_len
 from workers.limiter import TelegramLimiter
 from workers.runtime import Runtime, get_runtime
@@ -568,12 +564,6 @@ def _caption_and_rest(caption: str | None) -> tuple[str | None, str | None]:
 
 
 # -- wiring ---------------------------------------------------------------------------------------
-
-
-def build_bot(settings: Settings) -> Bot:
-    """The aiogram Bot exactly as the bot process builds it (API server from the settings, HTML)."""
-    session = AiohttpSession(api=TelegramAPIServer.from_base(settings.telegram_api_url))
-    return Bot(token=settings.token(), session=session, default=DefaultBotProperties(parse_mode=ParseMode.HTML))
 
 
 def make_sender(runtime: Runtime) -> TelegramSender:

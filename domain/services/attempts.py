@@ -15,9 +15,10 @@ import hashlib
 from collections.abc import Sequence
 from dataclasses import dataclass, field, replace
 from decimal import Decimal, InvalidOperation
+from functools import cache
 from typing import Any
 
-from sqlalchemy import JSON, Text, cast, func, select, update
+from sqlalchemy import JSON, Text, bindparam, cast, func, select, update
 from sqlalchemy.dialects.postgresql import insert
 from sqlalchemy.ext.asyncio import AsyncSession
 
@@ -209,16 +210,22 @@ def _answers_of_attempt() -> Any:
             .where(a.attempt_id == Attempt.id).correlate(Attempt).scalar_subquery())
 
 
-async def _own_attempt(session: AsyncSession, actor: Actor, attempt_id: int, *, lock: bool = False) -> Held:
-    me = actor.require(Role.STUDENT)
+@cache
+def _read_statement(lock: bool) -> Any:
+    """The press's one read, built once (a press is the hot path): the caller's attempt, its exam's title
+    and its answers; ``:attempt_id`` and ``:membership_id`` (the student's own membership)."""
     stmt = (select(Attempt.id, Attempt.org_id, Attempt.position, Attempt.paper, Attempt.deadline_at,
                    Attempt.submitted_at, Attempt.submitted_how, Exam.title, _answers_of_attempt())
             .join(Student, Student.id == Attempt.student_id)
             .join(Exam, Exam.id == Attempt.exam_id)
-            .where(Attempt.id == attempt_id, Student.membership_id == me.membership_id))
-    if lock:
-        stmt = stmt.with_for_update(of=Attempt)
-    row = (await session.execute(stmt)).first()
+            .where(Attempt.id == bindparam("attempt_id"), Student.membership_id == bindparam("membership_id")))
+    return stmt.with_for_update(of=Attempt) if lock else stmt
+
+
+async def _own_attempt(session: AsyncSession, actor: Actor, attempt_id: int, *, lock: bool = False) -> Held:
+    me = actor.require(Role.STUDENT)
+    row = (await session.execute(_read_statement(lock),
+                                 {"attempt_id": attempt_id, "membership_id": me.membership_id})).first()
     if row is None:
         raise NotFound(N_("That exam attempt is not yours."))
     answers = {p: AnswerState(tuple(chosen or ()), Decimal(number) if number is not None else None, flagged,
@@ -234,23 +241,36 @@ def _position(attempt: Held, position: int) -> int:
     return position
 
 
-async def _write(session: AsyncSession, attempt: Held, position: int, now: dt.datetime, move_to: int,
-                 values: dict[str, Any]) -> None:
-    """Store one answer (an upsert of ``values``; a change of the chosen options counts as a change) and
-    move the attempt to ``move_to``, in one statement."""
+@cache
+def _write_statement(columns: tuple[str, ...], move: bool) -> Any:
+    """The press's one write, built once per shape: upsert the answer's ``columns`` (a change of the
+    chosen options counts as a change) and/or move the attempt to ``:move_to``."""
+    table = AttemptAnswer.__table__
     stmt: Any = None
-    if values:
-        ins = insert(AttemptAnswer).values(attempt_id=attempt.id, position=position, first_seen_at=now, **values)
-        updates: dict[str, Any] = {k: ins.excluded[k] for k in values}
-        if "chosen" in values or "number" in values:
+    if columns:
+        ins = insert(AttemptAnswer).values(
+            attempt_id=bindparam("attempt_id"), position=bindparam("position"), first_seen_at=bindparam("now"),
+            **{c: bindparam(c, type_=table.c[c].type) for c in columns})
+        updates: dict[str, Any] = {c: ins.excluded[c] for c in columns}
+        if "chosen" in columns or "number" in columns:
             updates["changes"] = AttemptAnswer.changes + 1
         stmt = ins.on_conflict_do_update(index_elements=["attempt_id", "position"], set_=updates)
-    if move_to != attempt.position:
-        move = update(Attempt).where(Attempt.id == attempt.id).values(position=move_to)
-        stmt = move if stmt is None else move.add_cte(stmt.returning(AttemptAnswer.position).cte("stored"))
-        attempt.position = move_to
-    if stmt is not None:
-        await session.execute(stmt)
+    if move:
+        moved = update(Attempt).where(Attempt.id == bindparam("attempt_id")).values(position=bindparam("move_to"))
+        stmt = moved if stmt is None else moved.add_cte(stmt.returning(AttemptAnswer.position).cte("stored"))
+    return stmt
+
+
+async def _write(session: AsyncSession, attempt: Held, position: int, now: dt.datetime, move_to: int,
+                 values: dict[str, Any]) -> None:
+    """Store one answer's ``values`` and move the attempt to ``move_to``, in one statement."""
+    move = move_to != attempt.position
+    if not values and not move:
+        return
+    stmt = _write_statement(tuple(sorted(values)), move)
+    await session.execute(stmt, {"attempt_id": attempt.id, "position": position, "now": now, "move_to": move_to,
+                                 **values})
+    attempt.position = move_to
 
 
 def _next_open(answers: dict[int, AnswerState], paper: Sequence[dict[str, Any]], after: int) -> int:

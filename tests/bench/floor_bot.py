@@ -2,6 +2,8 @@
 
 Run as its own process (like the real bot): ``python tests/bench/floor_bot.py`` with
 ``EDUBOT_TELEGRAM_API_URL`` and ``EDUBOT_BOT_TOKEN`` set. No database, no Redis, no middlewares.
+It holds aiogram's answer classes as the real bot does (``bot.client.hold``), so the floor is the best
+a bare aiogram bot does on this machine, not one slowed by pydantic rebuilding them on every call.
 """
 
 from __future__ import annotations
@@ -16,6 +18,8 @@ from aiogram.client.session.aiohttp import AiohttpSession
 from aiogram.client.telegram import TelegramAPIServer
 from aiogram.filters import CommandStart
 from aiogram.types import CallbackQuery, InlineKeyboardButton, InlineKeyboardMarkup, Message
+
+from bot.client import hold
 
 KEYBOARD = InlineKeyboardMarkup(
     inline_keyboard=[[InlineKeyboardButton(text=x, callback_data=f"a:{x}") for x in "ABCD"]]
@@ -38,6 +42,7 @@ async def pressed(query: CallbackQuery) -> None:
 
 
 async def main() -> None:
+    hold()
     session = AiohttpSession(api=TelegramAPIServer.from_base(os.environ["EDUBOT_TELEGRAM_API_URL"]))
     bot = Bot(os.environ["EDUBOT_BOT_TOKEN"], session=session, default=DefaultBotProperties(parse_mode="HTML"))
     await dp.start_polling(bot, handle_signals=True)
