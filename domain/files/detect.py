@@ -73,6 +73,17 @@ IRT_ALIASES: dict[str, tuple[str, ...]] = {
     for p in "ABC"
 }
 
+# holidays file columns (domain.files.holidays); never a bare DAY, which in a holiday list is the weekday
+HOLIDAY_DATE_ALIASES = (
+    "HOLIDAY DATE", "DATE OF HOLIDAY", "DATE OF THE HOLIDAY", "DATES", "DATE (DD/MM/YYYY)", "DATE (DD-MM-YYYY)",
+    "DATE (DD MM YYYY)", "DATE (YYYY-MM-DD)",
+)
+HOLIDAY_NAME_ALIASES = (
+    "HOLIDAY NAME", "NAME OF HOLIDAY", "NAME OF THE HOLIDAY", "HOLIDAY", "HOLIDAYS", "OCCASION", "OCCASION NAME",
+    "NAME OF OCCASION", "NAME OF THE OCCASION", "FESTIVAL", "FESTIVAL NAME", "NAME OF FESTIVAL",
+    "NAME OF THE FESTIVAL", "DESCRIPTION",
+)
+
 _QUESTION = re.compile(r"^(?:Q\d{1,3}[A-Z]?\d?|\d{1,3}[A-Z])$", re.ASCII)
 _OUTCOME_COLUMN = re.compile(r"^P(?:S)?O\d{1,2}$", re.ASCII)
 
@@ -106,6 +117,6 @@ def detect_kind(header: Sequence[str]) -> str | None:
         return "marks"
     if has_usn and has_name:
         return "roster"
-    if not has_usn and "DATE" in names and names & {"NAME", "HOLIDAY", "OCCASION", "DESCRIPTION", "HOLIDAY NAME"}:
+    if not has_usn and names & {"DATE", *HOLIDAY_DATE_ALIASES} and names & {"NAME", *HOLIDAY_NAME_ALIASES}:
         return "holidays"
     return None

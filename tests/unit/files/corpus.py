@@ -1,12 +1,14 @@
 """The bad-input corpus (``tests/data/bad``) and the messy-but-valid files (``tests/data/good``).
 
 ``expected.json`` in each folder lists the cases. A bad case has ``file``, ``kind`` (roster, marks,
-outcomes or questions), ``mistake`` (what the teacher did), ``checked_by``, and either ``refused`` (the
+outcomes, questions or holidays), ``mistake`` (what the teacher did), ``checked_by``, and either ``refused`` (the
 ``FileUnreadable`` subclass :func:`~domain.files.table.read_table` raises and part of its sentence)
 or ``problems`` (row as Excel shows it, column as the header spells it or null, and a distinctive
 part of the English sentence) with ``detected`` (what :func:`~domain.files.detect.detect_kind` must
 say). Roster cases carry ``options`` for ``parse_roster``, question bank cases ``options`` for
-``parse_questions`` (``known_cos``, ``irt_metric``) when they need any; marks cases carry ``context``
+``parse_questions`` (``known_cos``, ``irt_metric``) when they need any, holidays cases ``options`` with
+``today`` (ISO), the day ``parse_holidays`` counts its window of dates from (:func:`holidays_options`
+reads it); marks cases carry ``context``
 (the course's USNs, its COs, whether the assessment's questions exist and, when they do,
 ``existing_items``: label → [max, CO]) for ``parse_marks``; :func:`marks_options` turns it into
 keyword arguments.
@@ -17,6 +19,7 @@ repository stays small.
 
 from __future__ import annotations
 
+import datetime as dt
 import json
 from dataclasses import dataclass
 from decimal import Decimal
@@ -101,6 +104,11 @@ def marks_options(case: Case) -> dict[str, Any]:
         "known_cos": list(context["course_cos"]),
         "existing_items": None if existing is None else {k: (Decimal(v[0]), v[1]) for k, v in existing.items()},
     }
+
+
+def holidays_options(case: Case) -> dict[str, Any]:
+    """``parse_holidays`` keyword arguments from a holidays case's ``options`` (``today`` as a date)."""
+    return {"today": dt.date.fromisoformat(case.options["today"])}
 
 
 def case_bytes(case: Case) -> bytes:

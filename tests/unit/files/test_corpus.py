@@ -9,13 +9,24 @@ import pytest
 
 from domain.files import table as table_module
 from domain.files.detect import detect_kind
+from domain.files.holidays import parse_holidays
 from domain.files.marks import parse_marks
 from domain.files.outcomes import parse_outcomes
 from domain.files.problems import FileProblems, Problem
 from domain.files.questions import parse_questions
 from domain.files.roster import parse_roster
 from domain.files.table import FileUnreadable, read_table
-from tests.unit.files.corpus import BAD, GOOD, Case, bad_cases, cases, good, good_cases, marks_options
+from tests.unit.files.corpus import (
+    BAD,
+    GOOD,
+    Case,
+    bad_cases,
+    cases,
+    good,
+    good_cases,
+    holidays_options,
+    marks_options,
+)
 
 
 def test_the_corpus_is_big_and_varied() -> None:
@@ -31,18 +42,20 @@ def test_the_corpus_is_big_and_varied() -> None:
     for c in all_cases:
         assert c.spec.get("mistake"), c.file
         assert c.spec.get("checked_by") in ("read_table", "parse_roster", "parse_marks", "parse_outcomes",
-                                            "parse_questions"), c.file
+                                            "parse_questions", "parse_holidays"), c.file
         assert (c.refused is None) != (not c.problems), c.file
     assert len(cases("outcomes", refused=False)) >= 12
     assert len(cases("questions", refused=False)) >= 16
     question_files = {c.file.rsplit(".", 1)[-1] for c in cases("questions")}
     assert question_files >= {"csv", "xlsx"}
+    assert len(cases("holidays", refused=False)) >= 12
+    assert {c.file.rsplit(".", 1)[-1] for c in cases("holidays")} >= {"csv", "xlsx"}
 
 
 def test_the_good_files_are_all_listed() -> None:
     on_disk = {p.name for p in GOOD.iterdir() if p.is_file() and p.name != "expected.json"}
     assert {c.file for c in good_cases()} == on_disk
-    assert {c.kind for c in good_cases()} == {"roster", "marks", "outcomes", "questions"}
+    assert {c.kind for c in good_cases()} == {"roster", "marks", "outcomes", "questions", "holidays"}
 
 
 @pytest.mark.parametrize("case", cases(refused=True), ids=str)
@@ -108,6 +121,15 @@ def test_question_bank_problems(case: Case) -> None:
     _assert_problems(info.value.problems, case.problems)
 
 
+@pytest.mark.parametrize("case", cases("holidays", refused=False), ids=str)
+def test_holidays_problems(case: Case) -> None:
+    table = read_table(case.data(), case.name)
+    assert detect_kind(table.header) == case.spec["detected"]
+    with pytest.raises(FileProblems) as info:
+        parse_holidays(table, **holidays_options(case))
+    _assert_problems(info.value.problems, case.problems)
+
+
 @pytest.mark.parametrize("case", good("roster"), ids=str)
 def test_good_rosters(case: Case) -> None:
     table = read_table(case.data(), case.name)
@@ -169,3 +191,13 @@ def test_good_question_banks(case: Case) -> None:
         assert [_decimal(v) for v in (g[6], g[7], g[9], g[14])] == [_decimal(v) for v in (w[6], w[7], w[9], w[14])]
         assert g[8] == w[8] and g[10:14] == w[10:14] and g[15] == w[15], (g, w)
     assert parsed.ignored == case.spec["ignored"]
+
+
+@pytest.mark.parametrize("case", good("holidays"), ids=str)
+def test_good_holidays(case: Case) -> None:
+    table = read_table(case.data(), case.name)
+    assert detect_kind(table.header) == "holidays"
+    parsed = parse_holidays(table, **holidays_options(case))
+    assert [[h.row, h.day.isoformat(), h.name] for h in parsed.rows] == case.spec["rows"]
+    assert list(parsed.ignored_columns) == case.spec["ignored_columns"]
+    assert [list(r) for r in parsed.repeated] == case.spec["repeated"]
