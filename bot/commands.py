@@ -48,6 +48,8 @@ COMMANDS: list[Command] = [
     Command("results", N_("your (or your child's) latest exam results"), frozenset({S, P})),
     Command("leaderboard", N_("top 10 of an exam or a class"), frozenset({S, T})),
     Command("practice", N_("practise with quiz questions (never graded)"), frozenset({S})),
+    Command("evaluate", N_("mark the written answers waiting for you, the one due first"), frozenset({T})),
+    Command("sla", N_("evaluations: time left, breaches, on-time rate"), frozenset({T, A})),
     Command("plans", N_("plans and their quotas; assign one to a student or class"), frozenset({A})),
     Command("survey", N_("course exit survey (teachers open it, students answer)"), frozenset({T, S})),
     Command("progress", N_("your (or your child's) score on each course outcome"), frozenset({S, P})),

@@ -127,3 +127,28 @@ class PracticeCB(CallbackData, prefix="pr"):
 
 class ResultsCB(CallbackData, prefix="rs"):
     student_id: int
+
+
+class PagesCB(CallbackData, prefix="pg"):
+    """A student's answer pages during an exam: list them (op l), send a new version of page n (op r)."""
+
+    a: int
+    op: str
+    n: int = 0
+
+
+class EvalCB(CallbackData, prefix="ev"):
+    """A press in the evaluation message: evaluation, operation (m mark, g go to, s summary, f finish,
+    c comment, p pages), the written question's paper position or index, the marks in halves."""
+
+    e: int
+    op: str
+    p: int = 0
+    x: int = 0
+
+
+class ReassignCB(CallbackData, prefix="evr"):
+    """An admin gives an evaluation to another teacher (m = 0: show the teachers to choose from)."""
+
+    e: int
+    m: int = 0

@@ -11,7 +11,7 @@ from aiogram.types import InlineKeyboardButton, InlineKeyboardMarkup
 
 from bot.i18n import translate as tr
 from bot.i18n import translate_plain
-from bot.keyboards import ExamCB, ExamTeacherCB
+from bot.keyboards import ExamCB, ExamTeacherCB, PagesCB
 from bot.presenters import RENDERERS
 from domain.errors import N_
 from domain.item_analysis import ItemStats
@@ -93,8 +93,11 @@ def _question(view: AttemptView, language: str) -> tuple[str, InlineKeyboardMark
         if a.number is not None:
             lines.append(tr(N_("Your answer: {value}"), language, value=f"{a.number.normalize():f}"))
     else:
-        lines += ["", tr(N_("Written answer ({marks} marks): write it on paper; you send photos of your pages "
-                            "after the exam."), language, marks=q["marks"])]
+        lines += ["", tr(N_("Written answer ({marks} marks): write it on paper, then send photos or a PDF of your "
+                            "pages here, in order (they are numbered as they arrive). 📄 Pages shows what you "
+                            "sent, to check or replace before you submit."), language, marks=_num(q["marks"]))]
+        rows.append([InlineKeyboardButton(text=tr(N_("📄 Pages"), language),
+                                          callback_data=PagesCB(a=aid, op="l").pack())])
     if kind not in WRITTEN:
         sure = a.confidence
         rows.append([_btn(("✅ " if sure == "sure" else "") + tr(N_("Sure"), language), aid, "c", pos, 1),
@@ -153,6 +156,18 @@ def duration(seconds: int, language: str) -> str:
     return tr(N_("{m} min {s} s"), language, m=m, s=s)
 
 
+def working_time(seconds: float, language: str) -> str:
+    """A length of working time: 48 h, 1 h 30 min, 12 min, 40 s."""
+    total = max(0, int(seconds))
+    h, rest = divmod(total, 3600)
+    m, s = divmod(rest, 60)
+    if h:
+        return tr(N_("{h} h {m} min"), language, h=h, m=m) if m else tr(N_("{h} h"), language, h=h)
+    if m:
+        return tr(N_("{m} min"), language, m=m)
+    return tr(N_("{s} s"), language, s=s)
+
+
 def review_lines(review: Sequence[dict[str, Any]], language: str) -> list[str]:
     lines = [tr(N_("<b>Review</b> (questions not fully right):"), language)]
     for r in review:
@@ -171,9 +186,15 @@ def result_message(p: dict[str, Any], language: str) -> str:
     lines.append(tr(N_("Right {correct} · partly right {partial} · wrong {wrong} · not answered {unanswered}"),
                     language, correct=p["correct"], partial=p["partial"], wrong=p["wrong"],
                     unanswered=p["unanswered"]))
-    if p.get("pending"):
+    if p.get("pending") and p.get("deadline"):
+        lines.append(tr(N_("{pending} written answers are with your teacher, to be evaluated by {deadline}; the "
+                           "final result comes here then."), language, pending=p["pending"], deadline=p["deadline"]))
+    elif p.get("pending"):
         lines.append(tr(N_("{pending} written answers are still to be evaluated by your teacher."), language,
                         pending=p["pending"]))
+    if p.get("no_pages"):
+        lines.append(tr(N_("You sent no pages of written answers, so they count 0. This result is final."),
+                        language))
     if p.get("review"):
         lines += ["", *review_lines(p["review"], language)]
     elif p.get("review_at"):

@@ -79,6 +79,26 @@ def parse_minutes(raw: str) -> int:
     return minutes
 
 
+_WORKING = re.compile(r"^(?:(?P<h>\d{1,3})\s*(?:h|hrs?|hours?))?\s*(?:(?P<m>\d{1,3})\s*(?:m|min|mins|minutes?))?"
+                      r"\s*(?:(?P<s>\d{1,5})\s*(?:s|sec|secs|seconds?))?$", re.I)
+SLA_MAX_SECONDS = 200 * 3600
+
+
+def parse_working_time(raw: str) -> int:
+    """An SLA in seconds of working time: ``24`` (hours), ``48h``, ``1h30m``, ``90s``; from 1 second to 200 hours."""
+    text = raw.strip()
+    if text.isdigit():
+        text += "h"
+    m = _WORKING.match(text)
+    if not text or m is None or not any(m.group(k) for k in "hms"):
+        raise Invalid(N_("{value} is not a length of working time: write hours, for example 24 or 48h, or 1h30m."),
+                      value=raw.strip()[:40])
+    seconds = int(m.group("h") or 0) * 3600 + int(m.group("m") or 0) * 60 + int(m.group("s") or 0)
+    if not 1 <= seconds <= SLA_MAX_SECONDS:
+        raise Invalid(N_("An SLA is from 1 second to 200 working hours, not {value}."), value=raw.strip()[:40])
+    return seconds
+
+
 def parse_fraction(raw: str) -> Decimal:
     """The share of a question's marks taken off for a wrong answer: 0, 0.25, 1/4, 25 %, none."""
     text = raw.strip().replace(" ", "").lower()

@@ -37,13 +37,14 @@ KINDS: dict[str, str] = {
     "result": N_("exam results"),
     "marks": N_("published marks"),
     "evaluation": N_("evaluated answer sheets"),
+    "sla": N_("answer sheets to evaluate: new ones, reminders, breaches"),
     "alert": N_("attendance and risk alerts"),
     "digest": N_("the weekly digest"),
     "account": N_("account changes"),
     "upload": N_("answers to files you sent"),
 }
-#: Kinds that cannot be muted: they answer something the person did.
-ALWAYS = frozenset({"account", "upload", "attempt"})
+#: Kinds that cannot be muted: they answer something the person did, or are work owed by a deadline.
+ALWAYS = frozenset({"account", "upload", "attempt", "sla"})
 CHUNK = 100
 HTML = "@html"  # a message written already (in its reader's language): params["html"] is sent as it is
 #: A message built at sending time, in its reader's language, by the renderer of this name (the

@@ -31,6 +31,7 @@ KEYS: dict[str, ConfigKey] = {
         ConfigKey("leaderboard.size", 10, "entries on a leaderboard"),
         ConfigKey("plans.default", "Premium", "the plan of a student who has no subscription"),
         ConfigKey("upload.answer_max_mb", 5, "largest answer-sheet page a student may send (MB)"),
+        ConfigKey("upload.answer_pages_max", 20, "pages of written answers a student may send for one exam"),
         ConfigKey("upload.answer_types", ["image/jpeg", "image/png", "application/pdf"], "answer-sheet file types"),
         ConfigKey("upload.sheet_max_mb", 20, "largest roster, marks or question-bank file (MB)"),
         ConfigKey("invite.ttl_days", 7, "days an invite stays valid"),

@@ -26,7 +26,7 @@ from domain import notify
 from domain.config import Settings
 from domain.db import make_engine, make_sessionmaker
 from domain.outbox import NOTIFY_CHANNEL, enqueue
-from domain.services import attempts, exams
+from domain.services import attempts, evaluations, exams
 from workers.broker import build_broker, requeue_orphans
 from workers.relay import relay_all
 
@@ -86,6 +86,13 @@ async def _attempts_due(ctx: SweepContext) -> int:
     """Attempts whose time and grace are over are submitted (and scored) whether the student is online or not."""
     async with ctx.sessionmaker() as s:
         return await attempts.submit_due(s)
+
+
+@sweep("evaluations-sla", every_seconds=1)
+async def _evaluations_sla(ctx: SweepContext) -> int:
+    """Reminders to the evaluating teacher and breaches to the admins, as their moments come (each once)."""
+    async with ctx.sessionmaker() as s:
+        return await evaluations.sla_sweep(s)
 
 
 @sweep("exams-opening", every_seconds=5)

@@ -6,11 +6,12 @@ from aiogram import Router
 
 
 def build_routers() -> list[Router]:
-    from bot.routers import exams, fallback, invite, join, obe, parent, prefs, start, teacher, wizards
+    from bot.routers import evaluation, exams, fallback, invite, join, obe, parent, prefs, start, teacher, wizards
 
     return [
         start.router,  # /start, /help, /cancel… also end any conversation
         invite.router,
+        evaluation.router,  # before teachers' files: a student's photo or PDF during a written exam is a page
         teacher.router,
         parent.router,
         obe.router,

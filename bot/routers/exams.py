@@ -18,7 +18,7 @@ from sqlalchemy.ext.asyncio import AsyncSession
 from bot import wizard
 from bot.family import for_student_or_child
 from bot.keyboards import ExamCB, ExamStartCB, ExamTeacherCB, LeaderboardCB, PracticeCB, ResultsCB
-from bot.presenters_exam import exam_message, exam_teacher_keyboard, leaderboard_text, summary_text
+from bot.presenters_exam import exam_message, exam_teacher_keyboard, leaderboard_text, summary_text, working_time
 from bot.replies import send_long, t
 from domain import exam_input
 from domain.access import Actor
@@ -392,10 +392,17 @@ async def plans_(message: Message, command: CommandObject, session: AsyncSession
     me = actor.require(Role.ADMIN)
     lang = actor.language
     args = parse_args(command.args)
-    check_keys(args, ["usn", "class", "plan"])
+    check_keys(args, ["usn", "class", "plan", "sla"])
     if args.named:
         if "plan" not in args.named:
-            raise Invalid(N_("Say which plan: plan=Premium (with usn=… or class=…)."))
+            raise Invalid(N_("Say which plan: plan=Premium (with usn=…, class=… or sla=…)."))
+        if "sla" in args.named:
+            plan = await plans.set_sla(session, actor, args.named["plan"],
+                                        exam_input.parse_working_time(args.named["sla"]))
+            await message.answer(t(N_("Written answers of the {plan} plan are evaluated within {sla} of working "
+                                      "time from now on."), lang, plan=plan.name,
+                                   sla=working_time(plan.sla_seconds, lang)))
+            return
         done = await plans.assign(session, actor, args.named["plan"], usn=args.named.get("usn"),
                                   class_name=args.named.get("class"))
         await message.answer(t(N_("{target}: {students} students are on the {plan} plan from now on."), lang,
@@ -405,10 +412,12 @@ async def plans_(message: Message, command: CommandObject, session: AsyncSession
     for p in await plans.org_plans(session, me.org_id):
         quota = str(p.exams_per_month) if p.exams_per_month is not None else t(N_("unlimited"), lang)
         lines.append(t(N_("{name}: {quota} exams a month; {kinds}; written answers {written}; leaderboard "
-                          "{leaderboard}; evaluation within {sla} working hours"), lang, name=p.name, quota=quota,
+                          "{leaderboard}; evaluation within {sla} of working time"), lang, name=p.name, quota=quota,
                        kinds=", ".join(p.kinds), written=t(N_("yes") if p.written else N_("no"), lang),
-                       leaderboard=t(N_("yes") if p.leaderboard else N_("no"), lang), sla=p.sla_hours))
-    lines.append(t(N_("Assign one: /plans usn=1CR21CS001 plan=Premium, or /plans class=CSE-A plan=Centum."), lang))
+                       leaderboard=t(N_("yes") if p.leaderboard else N_("no"), lang),
+                       sla=working_time(p.sla_seconds, lang)))
+    lines.append(t(N_("Assign one: /plans usn=1CR21CS001 plan=Premium, or /plans class=CSE-A plan=Centum. "
+                      "Set a plan's SLA: /plans plan=Centum sla=24h."), lang))
     await send_long(message, "\n".join(lines))
 
 

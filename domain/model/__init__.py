@@ -1,6 +1,7 @@
 """Typed SQLAlchemy models, one module per area; importing this package registers every table."""
 
 from domain.model.base import Base
+from domain.model.evaluation import AnswerPage, Evaluation
 from domain.model.exams import (
     Attempt,
     AttemptAnswer,
@@ -42,6 +43,7 @@ from domain.model.people import (
 )
 
 __all__ = [
+    "AnswerPage",
     "Assessment",
     "AssessmentItem",
     "AttainmentCache",
@@ -55,6 +57,7 @@ __all__ = [
     "CourseOutcome",
     "CourseTeacher",
     "Enrollment",
+    "Evaluation",
     "Exam",
     "ExamClass",
     "Holiday",

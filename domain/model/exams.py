@@ -38,12 +38,13 @@ QUESTION_KINDS = ("MCQ", "TF", "NUM", "VSA", "SA", "LA")
 
 
 class Plan(Base):
-    """A subscription plan of an organization: exams a month, exam kinds, leaderboard, SLA hours."""
+    """A subscription plan of an organization: exams a month, exam kinds, leaderboard, and the SLA of its
+    written answers' evaluation (working time, in seconds: 24 or 48 hours as seeded)."""
 
     __tablename__ = "plans"
     __table_args__ = (
         UniqueConstraint("org_id", "name"),
-        CheckConstraint("sla_hours IN (24, 48)", name="sla_hours_known"),
+        CheckConstraint("sla_seconds > 0", name="sla_positive"),
         CheckConstraint("exams_per_month IS NULL OR exams_per_month >= 0", name="quota_not_negative"),
         CheckConstraint("kinds <@ ARRAY['fixed','blueprint','adaptive','practice']::text[]", name="kinds_known"),
     )
@@ -55,7 +56,7 @@ class Plan(Base):
     kinds: Mapped[list[str]] = mapped_column(ARRAY(Text))
     written: Mapped[bool] = mapped_column(Boolean)  # exams with a written part
     leaderboard: Mapped[bool] = mapped_column(Boolean)
-    sla_hours: Mapped[int] = mapped_column(SmallInteger)
+    sla_seconds: Mapped[int] = mapped_column(Integer)
     position: Mapped[int] = mapped_column(SmallInteger)
 
 
@@ -224,6 +225,7 @@ class AttemptAnswer(Base):
     __table_args__ = (
         CheckConstraint("confidence IS NULL OR confidence IN ('sure', 'unsure')", name="confidence_known"),
         CheckConstraint("marks IS NULL OR marks <= max_marks", name="marks_within_max"),
+        CheckConstraint("comment IS NULL OR length(comment) <= 500", name="comment_length"),
     )
 
     attempt_id: Mapped[int] = mapped_column(ForeignKey("attempts.id", ondelete="CASCADE"), primary_key=True)
@@ -238,6 +240,7 @@ class AttemptAnswer(Base):
     marks: Mapped[Decimal | None] = mapped_column(MARKS)
     max_marks: Mapped[Decimal | None] = mapped_column(MARKS)
     status: Mapped[str | None] = mapped_column(Text)
+    comment: Mapped[str | None] = mapped_column(Text)  # the teacher's, on a written answer
 
 
 class PracticePoll(Base):

@@ -48,7 +48,8 @@ def snapshot(q: Question, order: list[int]) -> dict[str, Any]:
     return {"id": q.id, "ref": q.ref, "version": q.version, "kind": q.kind, "stem": q.stem,
             "options": list(q.options), "order": order, "correct": list(q.correct),
             "value": str(q.value) if q.value is not None else None, "tolerance": str(q.tolerance),
-            "marks": str(q.marks), "co": q.co_code, "bloom": q.bloom, "topic": q.topic, "concept": q.concept}
+            "marks": str(q.marks), "co": q.co_code, "bloom": q.bloom, "topic": q.topic, "concept": q.concept,
+            **({"model_answer": q.model_answer} if q.kind in WRITTEN else {})}
 
 
 async def build_paper(session: AsyncSession, exam: Exam, seed: int) -> list[dict[str, Any]]:

@@ -31,21 +31,23 @@ class PlanSpec:
     kinds: tuple[str, ...]
     written: bool
     leaderboard: bool
-    sla_hours: int
+    sla_seconds: int  # working time to evaluate the written part
 
+
+HOUR = 3600
 
 # The migration seeds existing organizations with the same values.
 SEEDED: tuple[PlanSpec, ...] = (
-    PlanSpec("Basic", 5, ("fixed", "blueprint", "practice"), True, False, 48),
-    PlanSpec("Premium MCQ", 15, ("fixed", "blueprint", "practice"), False, False, 48),
-    PlanSpec("Premium", 50, ("fixed", "blueprint", "adaptive", "practice"), True, True, 48),
-    PlanSpec("Centum", 50, ("fixed", "blueprint", "adaptive", "practice"), True, True, 24),
+    PlanSpec("Basic", 5, ("fixed", "blueprint", "practice"), True, False, 48 * HOUR),
+    PlanSpec("Premium MCQ", 15, ("fixed", "blueprint", "practice"), False, False, 48 * HOUR),
+    PlanSpec("Premium", 50, ("fixed", "blueprint", "adaptive", "practice"), True, True, 48 * HOUR),
+    PlanSpec("Centum", 50, ("fixed", "blueprint", "adaptive", "practice"), True, True, 24 * HOUR),
 )
 
 
 async def seed_plans(session: AsyncSession, org: Organization) -> None:
     rows = [{"org_id": org.id, "name": p.name, "exams_per_month": p.exams_per_month, "kinds": list(p.kinds),
-             "written": p.written, "leaderboard": p.leaderboard, "sla_hours": p.sla_hours, "position": i}
+             "written": p.written, "leaderboard": p.leaderboard, "sla_seconds": p.sla_seconds, "position": i}
             for i, p in enumerate(SEEDED, start=1)]
     await session.execute(insert(Plan).values(rows).on_conflict_do_nothing())
 
@@ -108,6 +110,18 @@ async def assign(session: AsyncSession, actor: Actor, plan_name: str, *, usn: st
                        entity_id=plan.id, target=target, students=len(ids))
     await session.commit()
     return Assigned(plan.name, len(ids), target)
+
+
+async def set_sla(session: AsyncSession, actor: Actor, plan_name: str, seconds: int) -> Plan:
+    """An admin sets the working time a plan's written answers are evaluated within (new evaluations on)."""
+    me = actor.require(Role.ADMIN)
+    plan = await find_plan(session, me.org_id, plan_name)
+    before = plan.sla_seconds
+    plan.sla_seconds = seconds
+    await audit.record(session, "plan.sla_set", org_id=me.org_id, actor_user_id=actor.user_id, entity="plan",
+                       entity_id=plan.id, before=before, after=seconds)
+    await session.commit()
+    return plan
 
 
 def month_start(now: dt.datetime, timezone: str) -> dt.datetime:

@@ -24,7 +24,7 @@ from domain.errors import N_, Forbidden, NotFound
 from domain.model.base import utcnow
 from domain.model.exams import Attempt, AttemptAnswer, Exam, ExamClass, LeaderboardOptOut
 from domain.model.people import Course, CourseTeacher, Membership, Role, SchoolClass, Student
-from domain.services import exams, parents, plans, progress
+from domain.services import evaluations, exams, parents, plans, progress
 
 MARKED_PER_STATEMENT = 4000  # answer rows per statement (6 values each, within PostgreSQL's 32,767)
 RESULT = "result"  # the renderer of a student's result (bot.presenters)
@@ -122,6 +122,9 @@ async def score_attempts(session: AsyncSession, attempt_ids: Sequence[int], now:
     for org_id in {a.org_id for a in batch}:
         zones[org_id] = await exams.org_timezone(session, org_id)
         family.update(await parents.parents_of(session, org_id, [a.student_id for a in batch if a.org_id == org_id]))
+    with_pages = await evaluations.page_counts(session, [a.id for a in batch if evaluations_needed(a.paper)])
+    to_evaluate: list[Attempt] = []  # written answers with pages: a teacher marks them
+    told: dict[int, dict[str, Any]] = {}
     out: list[Scored] = []
     marked: list[dict[str, Any]] = []  # every question's outcome, written in a few statements below
     for attempt in batch:
@@ -132,34 +135,50 @@ async def score_attempts(session: AsyncSession, attempt_ids: Sequence[int], now:
         outcomes = [scoring.score(k, response_of(rows[i].chosen, rows[i].number) if i in rows else None, rules)
                     for i, k in enumerate(keys)]
         totals = scoring.totals(keys, outcomes)
+        no_pages = bool(totals.pending) and not with_pages.get(attempt.id)
+        if no_pages:  # written answers never sent: they earn 0, and the result is final now
+            outcomes = [scoring.Outcome(Decimal(0), "unanswered") if o.status == "pending" else o for o in outcomes]
+            totals = scoring.totals(keys, outcomes)
+        elif totals.pending:
+            to_evaluate.append(attempt)
+        max_score = totals.max_objective + (totals.max_written if no_pages else 0)
+        pct = scoring.q(totals.score * 100 / max_score) if no_pages and max_score else totals.percentage
         marked += [{"attempt_id": attempt.id, "position": i, "first_seen_at": now, "marks": o.marks,
                     "max_marks": k.marks, "status": o.status}
                    for i, (k, o) in enumerate(zip(keys, outcomes, strict=True))]
         taken = int(((attempt.submitted_at or now) - attempt.started_at).total_seconds())
         review = _review(attempt.paper, rows, outcomes)
         attempt.scored_at = now
-        attempt.score, attempt.max_score, attempt.percentage = totals.score, totals.max_objective, totals.percentage
+        attempt.score, attempt.max_score, attempt.percentage = totals.score, max_score, pct
         attempt.result = {"correct": totals.correct, "partial": totals.partial, "wrong": totals.wrong,
                           "unanswered": totals.unanswered, "pending": totals.pending, "seconds": taken,
+                          "objective": str(totals.score), "max_objective": str(totals.max_objective),
                           "max_written": str(totals.max_written), "review": review}
+        if no_pages:
+            attempt.result |= {"written": "0", "final": True}
         review_now = not exam.review_after_close or exam.closed_at is not None or exam.closes_at <= now
         who = people[attempt.student_id]
         params = {"title": exam.title, "course": codes.get(exam.course_id, ""), "score": str(totals.score),
-                  "max": str(totals.max_objective), "pct": str(totals.percentage), "seconds": taken,
+                  "max": str(max_score), "pct": str(pct), "seconds": taken, "no_pages": no_pages,
                   "correct": totals.correct, "partial": totals.partial, "wrong": totals.wrong,
                   "unanswered": totals.unanswered, "pending": totals.pending, "how": attempt.submitted_how,
                   "review": review if review_now else None,
                   "review_at": None if review_now else exams.local(exam.closes_at, zones[attempt.org_id]),
                   "name": who.name}
         key = f"result:{attempt.id}"
+        told[attempt.id] = params
         if who.user_id is not None:
             students_told.setdefault(attempt.org_id, []).append(notify.Entry(key, who.user_id, params))
         brief = {k: params[k] for k in ("title", "course", "score", "max", "pct", "seconds", "how", "pending",
                                         "name")}
-        parents_told.setdefault(attempt.org_id, []).extend(
-            notify.Entry(key, parent, brief) for parent in family.get(attempt.student_id, []))
-        out.append(Scored(attempt.id, totals.score, totals.max_objective))
+        if not totals.pending:  # parents hear of an exam with written answers once, when it is final
+            parents_told.setdefault(attempt.org_id, []).extend(
+                notify.Entry(key, parent, brief) for parent in family.get(attempt.student_id, []))
+        out.append(Scored(attempt.id, totals.score, max_score))
     await session.flush()
+    opened = await evaluations.open_evaluations(session, to_evaluate, now)
+    for attempt_id, opening in opened.items():
+        told[attempt_id]["deadline"] = exams.local(opening.deadline_at, zones[opening.org_id])
     for i in range(0, len(marked), MARKED_PER_STATEMENT):
         stmt = insert(AttemptAnswer).values(marked[i:i + MARKED_PER_STATEMENT])
         await session.execute(stmt.on_conflict_do_update(
@@ -176,6 +195,10 @@ async def score_attempts(session: AsyncSession, attempt_ids: Sequence[int], now:
     await notify.schedule(session, due)
     await exams.summary_changed(session, [a.exam_id for a in batch], now)
     return out
+
+
+def evaluations_needed(paper: list[dict[str, Any]]) -> bool:
+    return any(q["kind"] in scoring.WRITTEN for q in paper)
 
 
 async def send_reviews(session: AsyncSession, exam_id: int) -> int:

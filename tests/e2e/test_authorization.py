@@ -13,6 +13,7 @@ from sqlalchemy import select
 
 from bot.keyboards import (
     AttainmentCB,
+    EvalCB,
     ExamCB,
     ExamStartCB,
     ExamTeacherCB,
@@ -20,11 +21,13 @@ from bot.keyboards import (
     JoinConfirmCB,
     LanguageCB,
     LeaderboardCB,
+    PagesCB,
     PracticeCB,
     PrefKindCB,
     PrefQuietCB,
     ProgressCB,
     PublishCB,
+    ReassignCB,
     ResultsCB,
     SurveyCB,
     SurveyOpenCB,
@@ -43,7 +46,8 @@ from sandbox.client import SandboxUser
 
 pytestmark = pytest.mark.e2e
 
-REFUSED = re.compile(r"Only .+ can do this|Join your school first|You are not allowed|not one of yours|"
+REFUSED = re.compile(r"Only .+ can do this|no exam in progress with written answers|Join your school first|"
+                     r"You are not allowed|not one of yours|"
                      r"not a member of that organization|not linked to you|no longer open|has expired|"
                      r"not a kind of message|Unknown language|no longer offered|not one you sent")
 
@@ -72,6 +76,8 @@ COMMANDS: dict[str, set[str]] = {
     "/leaderboard": {"teacher", "student", "other_org_teacher"},
     "/practice": {"student"},
     "/plans": {"admin"},
+    "/evaluate": {"teacher", "other_org_teacher"},
+    "/sla": {"admin", "teacher", "other_org_teacher"},
 }
 
 
@@ -225,6 +231,12 @@ async def test_forged_callbacks_are_refused(world: World) -> None:
         (p["other_org_teacher"], LeaderboardCB(what="class", id=world.class_a).pack(), "not one of yours"),
         (p["other_org_teacher"], LeaderboardCB(what="exam", id=world.exam_a).pack(), "not one of yours"),
         (p["student"], PracticeCB(course_id=10**9).pack(), "not one of yours"),
+        (p["student"], EvalCB(e=1, op="m", p=0, x=1).pack(), "Only teachers and admins"),
+        (p["other_org_teacher"], EvalCB(e=10**9, op="f").pack(), "not one of yours"),
+        (p["teacher"], ReassignCB(e=1).pack(), "Only admins"),
+        (p["admin"], ReassignCB(e=10**9, m=1).pack(), "not one of yours"),
+        (p["teacher"], PagesCB(a=world.attempt_a, op="l").pack(), "Only students"),
+        (p["student"], PagesCB(a=10**9, op="r", n=1).pack(), "no exam in progress with written answers"),
     ]
     wrong = []
     for user, data, needle in cases:

@@ -20,3 +20,11 @@ def test_exam_start_button_unpacks_as_the_bot_reads_it() -> None:
 
     data = start_button(77)[0][0]["callback_data"]
     assert ExamStartCB.unpack(data).exam_id == 77 and data == ExamStartCB(exam_id=77).pack()
+
+
+def test_reassign_button_unpacks_as_the_bot_reads_it() -> None:
+    from bot.keyboards import ReassignCB
+    from domain.services.evaluations import reassign_button
+
+    data = reassign_button(9)[0][0]["callback_data"]
+    assert ReassignCB.unpack(data) == ReassignCB(e=9, m=0) and data == ReassignCB(e=9).pack()

@@ -2,6 +2,6 @@
 
 # ruff: noqa: I001
 from workers.broker import broker
-from workers.actors import exams, notify, reports, system, uploads
+from workers.actors import evaluation, exams, notify, reports, system, uploads
 
-__all__ = ["broker", "exams", "notify", "reports", "system", "uploads"]
+__all__ = ["broker", "evaluation", "exams", "notify", "reports", "system", "uploads"]
