@@ -428,10 +428,13 @@ async def _view(session: AsyncSession, evaluation: Evaluation, now: dt.datetime,
     left = sla.working_between(cal, now, evaluation.deadline_at) if now < evaluation.deadline_at else dt.timedelta()
     index = min(evaluation.position, len(questions) - 1) if questions else 0
     finished = evaluation.finished_at is not None
+    result = attempt.result or {}  # the objective part as scored (the attempt's score is the total once final)
+    objective = Decimal(result.get("objective", attempt.score or 0))
+    max_objective = Decimal(result.get("max_objective", attempt.max_score or 0))
     return EvalView(evaluation.id, p["title"], p["course"], p["student"], p["usn"], p["deadline"],
                     int(left.total_seconds()), evaluation.breached_at is not None, finished,
-                    await pages_of(session, attempt.id), questions, index, attempt.score or Decimal(0),
-                    attempt.max_score or Decimal(0), mode or ("done" if finished else "question"))
+                    await pages_of(session, attempt.id), questions, index, objective, max_objective,
+                    mode or ("done" if finished else "question"))
 
 
 async def mark(session: AsyncSession, actor: Actor, evaluation_id: int, position: int, halves: int,
