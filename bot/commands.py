@@ -51,6 +51,7 @@ COMMANDS: list[Command] = [
     Command("evaluate", N_("mark the written answers waiting for you, the one due first"), frozenset({T})),
     Command("sla", N_("evaluations: time left, breaches, on-time rate"), frozenset({T, A})),
     Command("plans", N_("plans and their quotas; assign one to a student or class"), frozenset({A})),
+    Command("calendar", N_("working hours, weekdays, holidays and time zone of deadlines"), frozenset({T, A})),
     Command("survey", N_("course exit survey (teachers open it, students answer)"), frozenset({T, S})),
     Command("progress", N_("your (or your child's) score on each course outcome"), frozenset({S, P})),
     Command("children", N_("your linked children"), frozenset({P})),

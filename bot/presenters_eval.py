@@ -4,6 +4,7 @@ breaches, answer pages, and /sla."""
 
 from __future__ import annotations
 
+import datetime as dt
 from decimal import Decimal
 from typing import Any
 
@@ -15,6 +16,7 @@ from bot.presenters import RENDERERS
 from bot.presenters_exam import working_time
 from domain.errors import N_
 from domain.render import esc
+from domain.services.calendars import DAY_NAMES, CalendarView
 from domain.services.evaluations import EvalView, PageView, SlaReport
 
 
@@ -132,6 +134,21 @@ def sla_text(r: SlaReport, language: str) -> str:
             rate = f"{round(100 * t.on_time / t.finished)}%" if t.finished else "—"
             lines.append(tr(N_("{teacher}: {rate} ({on_time} of {finished} on time), {open} open"), language,
                             teacher=esc(t.teacher), rate=rate, on_time=t.on_time, finished=t.finished, open=t.open))
+    return "\n".join(lines)
+
+
+def calendar_text(c: CalendarView, language: str) -> str:
+    end = "24:00" if c.work_end >= dt.time(23, 59, 59) else c.work_end.strftime("%H:%M")
+    days = ", ".join(DAY_NAMES[d - 1] for d in c.work_days)
+    lines = [tr(N_("<b>Calendar — {name}</b>"), language, name=esc(c.name)),
+             tr(N_("Time zone: {tz}"), language, tz=c.timezone),
+             tr(N_("Working hours: {start}–{end} on {days}"), language, start=c.work_start.strftime("%H:%M"),
+                end=end, days=days),
+             tr(N_("Holidays ahead:"), language) if c.holidays else tr(N_("No holidays ahead."), language)]
+    lines += [f"{d.strftime('%d/%m/%Y')} {esc(n)}" for d, n in c.holidays]
+    lines += ["", tr(N_("Admins change it: /calendar hours=09:00-18:00 days=Mon-Sat timezone=Asia/Kolkata "
+                        "add=\"25/12/2026 Christmas\" remove=24/11/2026 — or send a file of DATE, NAME rows."),
+                     language)]
     return "\n".join(lines)
 
 

@@ -1,25 +1,27 @@
 """Written answers in chat: a student's answer pages during an exam (photos or PDFs, reviewed and
 replaced), /evaluate for teachers (pages, one question at a time, mark buttons, comment, finish),
-reassigning after a breach (admins), and /sla."""
+reassigning after a breach (admins), /sla, and /calendar (the working calendar deadlines count in)."""
 
 from __future__ import annotations
 
+import datetime as dt
 from contextlib import suppress
 
 from aiogram import Bot, F, Router
 from aiogram.exceptions import TelegramBadRequest
-from aiogram.filters import Command, Filter
+from aiogram.filters import Command, CommandObject, Filter
 from aiogram.fsm.context import FSMContext
 from aiogram.fsm.state import State, StatesGroup
 from aiogram.types import CallbackQuery, InlineKeyboardButton, InlineKeyboardMarkup, InputMediaPhoto, Message
 from sqlalchemy.ext.asyncio import AsyncSession
 
 from bot.keyboards import EvalCB, PagesCB, ReassignCB
-from bot.presenters_eval import evaluation_message, pages_caption, sla_text, student_pages
+from bot.presenters_eval import calendar_text, evaluation_message, pages_caption, sla_text, student_pages
 from bot.replies import send_long, t
 from domain.access import Actor
-from domain.errors import N_
-from domain.services import evaluations
+from domain.errors import N_, Invalid
+from domain.params import check_keys, parse_args
+from domain.services import calendars, evaluations
 from domain.services.evaluations import EvalView, PageFile, PageView
 
 router = Router(name="evaluation")
@@ -198,3 +200,37 @@ async def reassign_pressed(query: CallbackQuery, callback_data: ReassignCB, sess
 @router.message(Command("sla"))
 async def sla_(message: Message, session: AsyncSession, actor: Actor) -> None:
     await send_long(message, sla_text(await evaluations.report(session, actor), actor.language))
+
+
+# ---- /calendar -------------------------------------------------------------------------------------
+
+
+def _holiday_arg(raw: str) -> tuple[dt.date, str]:
+    """``add="25/12/2026 Christmas"``: the date (one to three words), then the name."""
+    words = raw.split()
+    for n in (3, 2, 1):
+        if len(words) > n:
+            try:
+                return calendars.parse_day(" ".join(words[:n])), " ".join(words[n:])
+            except Invalid:
+                continue
+    raise Invalid(N_("Write the holiday as its date and name: add=\"25/12/2026 Christmas\"."))
+
+
+@router.message(Command("calendar"))
+async def calendar_(message: Message, command: CommandObject, session: AsyncSession, actor: Actor) -> None:
+    lang = actor.language
+    args = parse_args(command.args)
+    check_keys(args, ["hours", "days", "timezone", "add", "remove"])
+    if args.named:
+        n = args.named
+        what = calendars.Change(
+            hours=calendars.parse_hours(n["hours"]) if "hours" in n else None,
+            days=calendars.parse_days(n["days"]) if "days" in n else None,
+            timezone=calendars.parse_timezone(n["timezone"]) if "timezone" in n else None,
+            add=_holiday_arg(n["add"]) if "add" in n else None,
+            remove=calendars.parse_day(n["remove"]) if "remove" in n else None)
+        moved = await calendars.change(session, actor, what)
+        await message.answer(t(N_("Calendar changed; {moved} open evaluations have a new deadline."), lang,
+                               moved=moved))
+    await send_long(message, calendar_text(await calendars.show(session, actor), lang))

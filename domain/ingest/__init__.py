@@ -150,8 +150,8 @@ async def ingest(session: AsyncSession, upload: Upload, data: bytes, ctx: Ingest
             "rejected",
             N_("I could not tell what {name} is from its first row ({header}). I understand a roster "
                "(USN, NAME, CLASS, PARENT_PHONE), a course outcomes file (CO, DESCRIPTION, BLOOM, PO1…), a "
-               "marks sheet (USN, NAME, then one column per question, with MAX and CO rows) and a question bank "
-               "(ID, TYPE, QUESTION, A, B, C, D, ANSWER, MARKS, CO…)."),
+               "marks sheet (USN, NAME, then one column per question, with MAX and CO rows), a question bank "
+               "(ID, TYPE, QUESTION, A, B, C, D, ANSWER, MARKS, CO…) and a list of holidays (DATE, NAME)."),
             {"name": upload.file_name, "header": ", ".join(table.header[:8]) or "empty"},
         )
     upload.kind = kind
@@ -223,7 +223,7 @@ async def course_choices(session: AsyncSession, actor: Actor, upload: Upload) ->
 
 CHOICES["course"] = course_choices
 
-from domain.ingest import marks, outcomes, questions, roster  # noqa: E402  (each registers its handler)
+from domain.ingest import holidays, marks, outcomes, questions, roster  # noqa: E402  (each registers its handler)
 
 __all__ = ["CHOICES", "HANDLERS", "TYPED", "IngestContext", "IngestReport", "Question", "answer", "ask",
-           "choices_for", "conclude", "ingest", "marks", "outcomes", "questions", "roster", "uploader"]
+           "choices_for", "conclude", "holidays", "ingest", "marks", "outcomes", "questions", "roster", "uploader"]

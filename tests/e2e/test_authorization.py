@@ -78,6 +78,7 @@ COMMANDS: dict[str, set[str]] = {
     "/plans": {"admin"},
     "/evaluate": {"teacher", "other_org_teacher"},
     "/sla": {"admin", "teacher", "other_org_teacher"},
+    "/calendar": {"admin", "teacher", "other_org_teacher"},
 }
 
 

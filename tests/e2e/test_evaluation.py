@@ -144,9 +144,17 @@ async def test_written_exam_marked_in_chat_and_the_sla_kept(own_deployment: Depl
     # the SLA at six working seconds on a 24/7 calendar: reminders at 3 s and 5.4 s, the breach at 6 s
     await admin.send("/plans plan=Premium sla=6s")
     await admin.wait_for("evaluated within 6 s of working time", timeout=20)
-    async with dep.sessionmaker() as s:
-        await s.execute(text("UPDATE organizations SET work_start = '00:00', work_end = '23:59:59', "
-                             "work_days = '{1,2,3,4,5,6,7}' WHERE id = :o"), {"o": org_id})
+    today = dt.datetime.now(dt.UTC).date()
+    d1, d2 = today + dt.timedelta(days=30), today + dt.timedelta(days=61)
+    await admin.send_document(f"DATE,NAME\n{d1:%d/%m/%Y},Founders Day\n{d2:%Y-%m-%d},Annual Day\n".encode(),
+                              filename="holidays.csv")
+    await admin.wait_for(r"Holidays: 2 days in the file, 2 new, 0 renamed", timeout=40)
+    await admin.send("/calendar hours=00:00-24:00 days=all")
+    await admin.wait_for("Calendar changed", timeout=20)
+    shown_cal = await admin.wait_for("Calendar — Written College", timeout=20)
+    assert "Working hours: 00:00–24:00 on Mon, Tue, Wed, Thu, Fri, Sat, Sun" in (shown_cal.text or "")
+    assert f"{d1:%d/%m/%Y} Founders Day" in (shown_cal.text or "")
+    async with dep.sessionmaker() as s:  # a 24/7 SLA must not stop for a holiday that happens to be today
         await s.execute(text("DELETE FROM holidays WHERE org_id = :o"), {"o": org_id})
         await s.commit()
     bala = kids[1]
