@@ -4,15 +4,17 @@ final result told once, the SLA sweep telling each reminder and breach once, and
 
 from __future__ import annotations
 
+import asyncio
 import datetime as dt
 import hashlib
 from decimal import Decimal
 
 import pytest
 from sqlalchemy import func, select, text, update
-from sqlalchemy.ext.asyncio import AsyncSession
+from sqlalchemy.ext.asyncio import AsyncSession, async_sessionmaker
 
 from domain.access import Actor
+from domain.db import make_engine
 from domain.errors import Conflict, Invalid, NotFound
 from domain.model import Attempt, Notification
 from domain.model.evaluation import AnswerPage, Evaluation
@@ -241,3 +243,35 @@ def test_plan_sla_forms() -> None:
 
     assert [parse_working_time(x) for x in ("24", "48h", "1h30m", "90s", "2 hours")] == [
         86400, 172800, 5400, 90, 7200]
+
+
+async def test_overlapping_sla_sweeps_tell_each_event_once(fresh_db: str) -> None:
+    """Three sweeps on separate connections race over the same due reminders and breaches (a database of its
+    own: this test commits)."""
+    engine = make_engine(fresh_db)
+    maker = async_sessionmaker(engine, expire_on_commit=False)
+    start = dt.datetime(2026, 11, 24, 10, 0, tzinfo=IST)
+    async with maker() as s:
+        _admin, _teacher, kids, exam_id = await written_exam(s, 3)
+        for kid in kids:
+            attempt_id = await take(s, kid, exam_id, start)
+            await results.score_attempt(s, attempt_id, now=start)
+        await s.commit()
+        evaluation_ids = list((await s.scalars(select(Evaluation.id))).all())
+        deadline = max((await s.scalars(select(Evaluation.deadline_at))).all())
+        reminder = max((await s.scalars(select(Evaluation.remind_first_at))).all())
+    assert len(evaluation_ids) == 3
+    try:
+        async def sweep(at: dt.datetime) -> int:
+            async with maker() as s:
+                return await evaluations.sla_sweep(s, at)
+
+        first = await asyncio.gather(*(sweep(reminder + dt.timedelta(seconds=1)) for _ in range(3)))
+        breach = await asyncio.gather(*(sweep(deadline + dt.timedelta(seconds=1)) for _ in range(3)))
+        assert (sum(first), sum(breach)) == (3, 3)  # the first reminders; then the breaches (the second overtaken)
+        async with maker() as s:
+            keys = (await s.scalars(select(Notification.event_key).where(
+                Notification.event_key.like("evaluation:%"), Notification.event_key.not_like("%assigned%")))).all()
+        assert sorted(keys) == sorted(f"evaluation:{i}:{k}" for i in evaluation_ids for k in ("first", "breach"))
+    finally:
+        await engine.dispose()
