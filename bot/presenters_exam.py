@@ -180,9 +180,10 @@ def result_message(p: dict[str, Any], language: str) -> str:
     lines = []
     if p.get("how") == "timer":
         lines.append(tr(N_("Time was up: your answers were submitted for you."), language))
-    lines.append(tr(N_("<b>{title}</b> ({course}): {score}/{max} ({pct}%), in {time}."), language, title=p["title"],
-                    course=p["course"], score=_num(p["score"]), max=_num(p["max"]), pct=_num(p["pct"]),
-                    time=duration(p["seconds"], language)))
+    head = (N_("<b>{title}</b> ({course}), the objective part: {score}/{max} ({pct}%), in {time}.") if p.get("pending")
+            else N_("<b>{title}</b> ({course}): {score}/{max} ({pct}%), in {time}."))
+    lines.append(tr(head, language, title=p["title"], course=p["course"], score=_num(p["score"]), max=_num(p["max"]),
+                    pct=_num(p["pct"]), time=duration(p["seconds"], language)))
     lines.append(tr(N_("Right {correct} · partly right {partial} · wrong {wrong} · not answered {unanswered}"),
                     language, correct=p["correct"], partial=p["partial"], wrong=p["wrong"],
                     unanswered=p["unanswered"]))

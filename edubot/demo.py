@@ -381,6 +381,62 @@ async def exam(run: DemoRun) -> None:
         await run.expect("Anita Desai", "1 students are on the Basic plan")
 
 
+def _page_photo() -> bytes:
+    """A photo of an answer page (a plain image: the demo has no camera)."""
+    from PIL import Image, ImageDraw
+
+    page = Image.new("RGB", (480, 640), "white")
+    draw = ImageDraw.Draw(page)
+    for y in range(80, 600, 32):
+        draw.line((40, y, 440, y), fill=(170, 190, 230))
+    draw.text((48, 48), "Q2. Lost update: T1 and T2 read x=10; both write; one update is lost.", fill="black")
+    out = io.BytesIO()
+    page.save(out, "JPEG")
+    return out.getvalue()
+
+
+@act("Written answers: pages in chat, marked by the teacher against a deadline in working hours")
+async def evaluation(run: DemoRun) -> None:
+    ravi, aarav, anita = "Ravi Kumar", "Aarav Shah", "Anita Desai"
+    async with run.step("an exam with a written question"):
+        await run.say(ravi, '/newexam course=CS301 title="Written test 1" kind=fixed questions=DB001,DB005 '
+                            "duration=20 opens=now closes=+1d written=yes shuffle=no")
+        await run.expect(ravi, r"Exam Written test 1 \(CS301\) is created: 2 questions")
+        opened = await run.expect(aarav, "A new exam is open: Written test 1", timeout=30)
+    async with run.step("Aarav answers the MCQ, writes on paper and sends a photo of the page"):
+        await run.press(aarav, "▶ Start", opened)
+        msg = await run.expect(aarav, r"question 1 of 2")
+        letter = next(ln.split(")")[0] for ln in (msg.text or "").splitlines() if ln.endswith("Primary key"))
+        await run.press(aarav, letter, msg)
+        msg = await run.expect_edit(aarav, msg, "Written answer")
+        run.transcript.person(aarav, "[sends a photo of his answer page]")
+        await run.person(aarav).send_photo(_page_photo())
+        await run.expect(aarav, r"Page 1 received \(1 in all\)")
+        await run.press(aarav, "📄 Pages", msg)
+        await run.expect(aarav, "Your pages")
+    async with run.step("submitted: the written part goes to the teacher with its deadline"):
+        await run.press(aarav, "Submit", msg)
+        confirm = await run.expect_edit(aarav, msg, "submit now")
+        await run.press(aarav, "Yes, submit", confirm)
+        await run.expect(aarav, r"with your teacher, to be evaluated by", timeout=30)
+        await run.expect(ravi, r"New answer sheets to evaluate: Written test 1", timeout=30)
+    async with run.step("Ravi marks it in chat: the page, the model answer, marks in halves"):
+        await run.say(ravi, "/evaluate")
+        question = await run.expect(ravi, r"Question 2 \(SA, 3 marks\)")
+        await run.press(ravi, "2.5", question)
+        summary = await run.expect_edit(ravi, question, r"Written 2\.5 of 3")
+        await run.press(ravi, "✅ Finish and tell them", summary)
+        await run.expect_edit(ravi, summary, "Evaluated")
+    async with run.step("the final result reaches Aarav and his mother"):
+        await run.expect(aarav, r"Written test 1 \(CS301\) — final result: 3\.5/4", timeout=30)
+        await run.expect("Sunita Shah", r"Aarav Shah scored 3\.5/4 \(87\.5%\) in Written test 1", timeout=30)
+    async with run.step("/sla and /calendar for the admin"):
+        await run.say(anita, "/sla")
+        await run.expect(anita, r"On time over 30 days(.|\n)*Ravi.*100% \(1 of 1 on time\)")
+        await run.say(anita, "/calendar")
+        await run.expect(anita, r"Working hours: 09:00–18:00 on Mon, Tue, Wed, Thu, Fri, Sat")
+
+
 @act("Anyone can start, get help and choose a language")
 async def everyone(run: DemoRun) -> None:
     async with run.step("/start greets a newcomer"):
