@@ -13,6 +13,7 @@ from __future__ import annotations
 
 import asyncio
 import os
+import re
 import uuid
 from collections.abc import AsyncIterator
 from dataclasses import dataclass
@@ -68,11 +69,9 @@ def _redis_db_for_worker(url: str) -> str:
     if not worker.startswith("gw"):
         return url
     offset = int(worker[2:])
+    if re.search(r"[?&]db=\d+", url):  # unix:///…/redis.sock?db=1 (urlunsplit would drop its empty host)
+        return re.sub(r"([?&]db=)(\d+)", lambda m: f"{m.group(1)}{int(m.group(2)) + offset}", url)
     parts = urlsplit(url)
-    query = [kv.split("=", 1) for kv in parts.query.split("&") if kv]
-    if any(k == "db" for k, _ in query):
-        query = [[k, str(int(v) + offset) if k == "db" else v] for k, v in query]
-        return urlunsplit(parts._replace(query="&".join(f"{k}={v}" for k, v in query)))
     base = int(parts.path.strip("/") or 0)
     return urlunsplit(parts._replace(path=f"/{base + offset}"))
 
