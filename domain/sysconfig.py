@@ -5,6 +5,7 @@ New organizations get every key seeded; a key added later reads its default unti
 
 from __future__ import annotations
 
+import json
 from dataclasses import dataclass
 from typing import Any
 
@@ -12,6 +13,7 @@ from sqlalchemy import select
 from sqlalchemy.dialects.postgresql import insert
 from sqlalchemy.ext.asyncio import AsyncSession
 
+from domain.errors import N_, Invalid
 from domain.model.org import SystemConfig
 
 
@@ -60,3 +62,48 @@ async def get(session: AsyncSession, org_id: int, key: str) -> Any:
     if value is None:
         return KEYS[key].default
     return value
+
+
+def _kind(value: Any) -> str:
+    if isinstance(value, bool):
+        return "true or false"
+    if isinstance(value, (int, float)):
+        return "a number"
+    if isinstance(value, str):
+        return "text"
+    if isinstance(value, list):
+        return "a list"
+    return "an object" if isinstance(value, dict) else "nothing (null)"
+
+
+def parse_value(key: str, raw: str) -> Any:
+    """A setting's new value from what an operator typed (JSON, or plain text for a text setting), of
+    the same kind as its default; a setting whose default is null takes null or a list."""
+    if key not in KEYS:
+        raise Invalid(N_("There is no setting {key}. The settings: {known}."), key=key, known=", ".join(KEYS))
+    try:
+        value = json.loads(raw)
+    except json.JSONDecodeError:
+        value = raw
+    default = KEYS[key].default
+    expected = _kind(default) if default is not None else None
+    wrong = _kind(value) != expected if expected is not None else value is not None and not isinstance(value, list)
+    if wrong:
+        raise Invalid(N_("{key} takes {kind} (its default is {default}), not {value}."), key=key,
+                      kind=expected or "a list or null", default=json.dumps(default), value=raw[:60])
+    if isinstance(value, (int, float)) and not isinstance(value, bool) and value < 0:
+        raise Invalid(N_("{key} cannot be negative: {value}."), key=key, value=raw[:60])
+    return value
+
+
+async def set_value(session: AsyncSession, org_id: int, key: str, value: Any) -> None:
+    """Set one setting of an organization (in the caller's transaction)."""
+    stmt = insert(SystemConfig).values(org_id=org_id, key=key, value=value, description=KEYS[key].description)
+    await session.execute(stmt.on_conflict_do_update(index_elements=["org_id", "key"], set_={"value": value}))
+
+
+async def all_values(session: AsyncSession, org_id: int) -> dict[str, Any]:
+    """Every setting's value for the organization (the default where none is stored)."""
+    stored: dict[str, Any] = dict((await session.execute(select(SystemConfig.key, SystemConfig.value).where(
+        SystemConfig.org_id == org_id))).all())
+    return {k: stored[k] if stored.get(k) is not None else c.default for k, c in KEYS.items()}

@@ -229,6 +229,53 @@ def org_create(
         raise _fail(str(err)) from None
 
 
+@app.command("config")
+def config_(
+    org: Annotated[str, typer.Option("--org", help="the organization's name")],
+    key: Annotated[str | None, typer.Argument(help="a setting, e.g. upload.answer_max_mb")] = None,
+    value: Annotated[str | None, typer.Argument(help="its new value (JSON: 10, true, [0.5, 0.9], \"text\")")] = None,
+) -> None:
+    """An organization's settings: all of them, one, or set one (grace period, upload limits, SLA reminders…)."""
+    import json
+
+    from domain import audit, sysconfig
+    from domain.db import make_engine, make_sessionmaker
+    from domain.services.orgs import get_by_name
+
+    settings = _settings()
+
+    async def go(_stop: asyncio.Event) -> str:
+        db_url, _ = settings.require_services()
+        engine = make_engine(db_url, pool_size=1)
+        try:
+            async with make_sessionmaker(engine)() as session:
+                organization = await get_by_name(session, org)
+                if key is not None and value is not None:
+                    new = sysconfig.parse_value(key, value)
+                    before = await sysconfig.get(session, organization.id, key)
+                    await sysconfig.set_value(session, organization.id, key, new)
+                    await audit.record(session, "config.set", org_id=organization.id, actor_user_id=None,
+                                       entity="organization", entity_id=organization.id, key=key, before=before,
+                                       after=new)
+                    await session.commit()
+                values = await sysconfig.all_values(session, organization.id)
+        finally:
+            await engine.dispose()
+        if key is not None and key not in values:
+            raise EdubotError(f"there is no setting {key}; the settings are: {', '.join(values)}")
+        shown = [key] if key is not None else list(values)
+        return "\n".join(f"{k} = {json.dumps(values[k], ensure_ascii=False)}    # {sysconfig.KEYS[k].description}"
+                         for k in shown)
+
+    try:
+        with resolved(settings) as ready:
+            settings = ready
+            _migrate(ready)
+            typer.echo(_run_async(go))
+    except EdubotError as err:
+        raise _fail(str(err)) from None
+
+
 @invite_app.command("admin")
 def invite_admin(
     org: Annotated[str, typer.Option("--org", help="the organization's name")],

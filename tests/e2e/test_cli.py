@@ -82,6 +82,22 @@ def test_operator_mistakes(env_for: dict[str, str], fresh_db: str) -> None:
     assert res.returncode == 2 and "available: answers" in res.stderr
 
 
+def test_config_lists_shows_and_sets_an_organizations_settings(env_for: dict[str, str], fresh_db: str) -> None:
+    env = {**env_for, "EDUBOT_DATABASE_URL": fresh_db}
+    assert edubot("org", "create", "Config College", env=env).returncode == 0
+    listing = edubot("config", "--org", "Config College", env=env)
+    assert listing.returncode == 0 and "upload.answer_max_mb = 5    # largest answer-sheet page" in listing.stdout
+    assert "sla.reminders = [0.5, 0.9]" in listing.stdout
+    changed = edubot("config", "--org", "Config College", "upload.answer_max_mb", "8", env=env)
+    assert changed.returncode == 0 and changed.stdout.startswith("upload.answer_max_mb = 8")
+    assert "upload.answer_max_mb = 8" in edubot("config", "--org", "Config College", env=env).stdout
+    refused = edubot("config", "--org", "Config College", "upload.answer_max_mb", "huge", env=env)
+    assert refused.returncode == 1
+    assert "upload.answer_max_mb takes a number (its default is 5), not huge" in refused.stderr
+    assert "upload.answer_max_mb = 8" in edubot("config", "--org", "Config College", "upload.answer_max_mb",
+                                                env=env).stdout
+
+
 def test_demo_plays_every_act(env_for: dict[str, str]) -> None:
     env = {**env_for, "EDUBOT_DATA_DIR": env_for["EDUBOT_DATA_DIR"]}
     os.makedirs(env["EDUBOT_DATA_DIR"], exist_ok=True)

@@ -179,7 +179,7 @@ async def test_written_exam_marked_in_chat_and_the_sla_kept(own_deployment: Depl
     keys = sorted(k for k, _ in rows)
     assert done is not None and done.breached_at is not None and done.reminded_first_at is not None
     assert done.deadline_at == second.submitted_at + dt.timedelta(seconds=6)
-    # on time: the sweep runs every second, so each comes within a few seconds of its moment, the reminder before the breach
+    # on time: the sweep runs every second, so each comes within a few seconds of its moment (the reminder first)
     assert dt.timedelta(0) <= done.reminded_first_at - done.remind_first_at < dt.timedelta(seconds=3)
     assert dt.timedelta(0) <= done.breached_at - done.deadline_at < dt.timedelta(seconds=3)
     assert done.reminded_first_at < done.breached_at
