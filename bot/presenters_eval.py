@@ -190,6 +190,13 @@ def evaluation_breach(p: dict[str, Any], language: str) -> str:
               teacher=esc(p["teacher"]), deadline=p["deadline"])
 
 
+def evaluation_unassigned(p: dict[str, Any], language: str) -> str:
+    return tr(N_("No teacher teaches {course}, so nobody was given the answer sheets of {student} ({usn}) for "
+                 "<b>{title}</b>, due {deadline}. Choose a teacher with the button."), language,
+              course=esc(p["course"]), student=esc(p["student"]), usn=p["usn"], title=esc(p["title"]),
+              deadline=p["deadline"])
+
+
 def answer_page_rejected(p: dict[str, Any], language: str) -> str:
     return tr(N_("Page {page} could not be read as a photo, JPEG, PNG or PDF. Send it again: 📄 Pages → Replace "
                  "{page}."), language, page=p["page"])
@@ -197,4 +204,5 @@ def answer_page_rejected(p: dict[str, Any], language: str) -> str:
 
 RENDERERS.update({"final_result": final_result, "parent_final_result": parent_final_result,
                   "evaluation_assigned": evaluation_assigned, "evaluation_reminder": evaluation_reminder,
-                  "evaluation_breach": evaluation_breach, "answer_page_rejected": answer_page_rejected})
+                  "evaluation_breach": evaluation_breach, "evaluation_unassigned": evaluation_unassigned,
+                  "answer_page_rejected": answer_page_rejected})

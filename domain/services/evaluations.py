@@ -40,6 +40,7 @@ PARENT_FINAL = "parent_final_result"
 ASSIGNED = "evaluation_assigned"
 REMINDER = "evaluation_reminder"
 BREACH = "evaluation_breach"
+UNASSIGNED = "evaluation_unassigned"
 
 
 # ---- the calendar ----------------------------------------------------------------------------------
@@ -304,7 +305,12 @@ async def _assign(session: AsyncSession, evaluation: Evaluation, membership_id: 
     await session.flush()
     await audit.record(session, "evaluation.assigned", org_id=evaluation.org_id, actor_user_id=by_user_id,
                        entity="evaluation", entity_id=evaluation.id, teacher=membership_id)
-    if membership_id is None:
+    if membership_id is None:  # the course has no teacher: the admins choose one
+        admins = list((await session.scalars(select(Membership.user_id).where(
+            Membership.org_id == evaluation.org_id, Membership.role == Role.ADMIN))).all())
+        await notify.notify(session, org_id=evaluation.org_id, event_key=f"evaluation:{evaluation.id}:unassigned",
+                            kind="sla", recipients=admins, message=notify.RENDER + UNASSIGNED,
+                            params=await _params(session, evaluation), buttons=reassign_button(evaluation.id))
         return None
     user_id = await session.scalar(select(Membership.user_id).where(Membership.id == membership_id))
     if user_id is not None:
@@ -627,12 +633,12 @@ async def sla_sweep(session: AsyncSession, now: dt.datetime | None = None) -> in
     e = Evaluation
     open_ = and_(e.finished_at.is_(None), e.teacher_membership_id.is_not(None))
 
-    def due(col: Any, at: Any) -> Any:
-        return (select(e.id).where(open_, col.is_(None), at <= now).with_for_update(skip_locked=True)
-                .scalar_subquery())
+    def due(col: Any, at: Any, *, assigned: bool = True) -> Any:
+        return (select(e.id).where(open_ if assigned else e.finished_at.is_(None), col.is_(None), at <= now)
+                .with_for_update(skip_locked=True).scalar_subquery())
 
-    breached = (await session.execute(
-        update(e).where(e.id.in_(due(e.breached_at, e.deadline_at)))
+    breached = (await session.execute(  # an evaluation nobody was given breaches too
+        update(e).where(e.id.in_(due(e.breached_at, e.deadline_at, assigned=False)))
         .values(breached_at=now, reminded_first_at=func.coalesce(e.reminded_first_at, now),
                 reminded_second_at=func.coalesce(e.reminded_second_at, now))
         .returning(e.id).execution_options(synchronize_session=False))).scalars().all()
@@ -672,7 +678,7 @@ async def _breach(session: AsyncSession, evaluation_id: int, now: dt.datetime) -
     teacher = (await session.execute(
         select(func.coalesce(Membership.display_name, User.first_name)).join(User, User.id == Membership.user_id)
         .where(Membership.id == evaluation.teacher_membership_id))).scalar_one_or_none()
-    params = await _params(session, evaluation) | {"teacher": teacher or ""}
+    params = await _params(session, evaluation) | {"teacher": teacher or "—"}
     await notify.notify(session, org_id=evaluation.org_id, event_key=f"evaluation:{evaluation.id}:breach",
                         kind="sla", recipients=admins, message=notify.RENDER + BREACH, params=params,
                         buttons=reassign_button(evaluation.id))

@@ -275,3 +275,23 @@ async def test_overlapping_sla_sweeps_tell_each_event_once(fresh_db: str) -> Non
         assert sorted(keys) == sorted(f"evaluation:{i}:{k}" for i in evaluation_ids for k in ("first", "breach"))
     finally:
         await engine.dispose()
+
+
+async def test_a_course_without_teachers_goes_to_the_admins(session: AsyncSession) -> None:
+    admin, teacher, kids, exam_id = await written_exam(session)
+    from domain.model.people import CourseTeacher
+
+    await session.execute(CourseTeacher.__table__.delete())
+    now = dt.datetime(2026, 11, 25, 10, 0, tzinfo=IST)
+    attempt_id = await take(session, kids[0], exam_id, now)
+    await results.score_attempt(session, attempt_id, now=now)
+    evaluation = await session.scalar(select(Evaluation).where(Evaluation.attempt_id == attempt_id))
+    assert evaluation is not None and evaluation.teacher_membership_id is None
+    assert await _told(session, f"evaluation:{evaluation.id}:unassigned") == [admin.user_id]
+    assert await evaluations.sla_sweep(session, evaluation.remind_second_at + dt.timedelta(seconds=1)) == 0
+    assert await evaluations.sla_sweep(session, evaluation.deadline_at + dt.timedelta(seconds=1)) == 1
+    assert await _told(session, f"evaluation:{evaluation.id}:breach") == [admin.user_id]
+    choices = await evaluations.teacher_choices(session, admin, evaluation.id)
+    assert [c.membership_id for c in choices] == [teacher.memberships[0].membership_id]
+    await evaluations.reassign(session, admin, evaluation.id, choices[0].membership_id)
+    assert await _told(session, f"evaluation:{evaluation.id}:assigned:%") == [teacher.user_id]
