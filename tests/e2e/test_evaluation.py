@@ -130,6 +130,11 @@ async def test_written_exam_marked_in_chat_and_the_sla_kept(own_deployment: Depl
 
     # Meera marks it in chat: pages first, then the question with mark buttons in halves up to 3
     await meera.send("/evaluate")
+    await meera.wait_for(r"2 pages, in the order sent", timeout=30)
+    album = [await meera.wait_for(predicate=lambda v: v.photo is not None, timeout=30) for _ in range(2)]
+    assert [m.caption for m in album] == ["1", "2"]
+    by_page = {p: u for p, _s, u in stored}
+    assert [m.photo[-1]["file_unique_id"] for m in album if m.photo] == [by_page[1], by_page[2]]
     question = await meera.wait_for(r"Question 2 \(SA, 3 marks\)", timeout=30)
     assert "Light energy makes sugar" in (question.text or "")
     labels = [label for row in question.buttons for label, _ in row]
