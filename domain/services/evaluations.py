@@ -390,7 +390,9 @@ async def _evaluation_for(session: AsyncSession, actor: Actor, evaluation_id: in
     if lock:
         stmt = stmt.with_for_update()
     evaluation = await session.scalar(stmt)
-    if evaluation is None or (evaluation.teacher_membership_id != me.membership_id and me.role != Role.ADMIN):
+    teacher = actor.membership(Role.TEACHER)
+    mine = evaluation is not None and teacher is not None and evaluation.teacher_membership_id == teacher.membership_id
+    if evaluation is None or not (mine or actor.membership(Role.ADMIN) is not None):
         raise NotFound(N_("That evaluation is not one of yours."))
     return evaluation
 

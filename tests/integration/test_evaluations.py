@@ -224,6 +224,10 @@ async def test_least_loaded_teacher_and_who_may_touch_an_evaluation(session: Asy
         await evaluations.view(session, second, evaluation_id)
     with pytest.raises(NotFound, match="That teacher is not in your organization"):
         await evaluations.reassign(session, admin, evaluation_id, kids[0].memberships[0].membership_id)
+    also_teaching = await inviting.staff_invite(session, admin, teacher.memberships[0].role)
+    await joining.redeem(session, admin, also_teaching.code)
+    admin = await refreshed(session, admin)  # an admin who also teaches keeps the admin's reach
+    assert (await evaluations.view(session, admin, evaluation_id)).evaluation_id == evaluation_id
     name = await evaluations.reassign(session, admin, evaluation_id, theirs)
     assert name == "Second"
     assert (await evaluations.view(session, second, evaluation_id)).evaluation_id == evaluation_id
