@@ -138,6 +138,11 @@ def _review(view: AttemptView, language: str) -> tuple[str, InlineKeyboardMarkup
 def _confirm(view: AttemptView, language: str) -> tuple[str, InlineKeyboardMarkup]:
     text = tr(N_("<b>{title}</b> — submit now? {unanswered} questions are not answered. After submitting you "
                  "cannot change anything."), language, title=view.exam_title, unanswered=view.unanswered)
+    if "pages" in view.extra:
+        text += "\n" + (tr(N_("You have sent {pages} pages of written answers."), language, pages=view.extra["pages"])
+                        if view.extra["pages"] else
+                        tr(N_("⚠ You have sent no pages of written answers: they would count 0. Send photos of "
+                              "your pages first."), language))
     return text, InlineKeyboardMarkup(inline_keyboard=[[
         _btn(tr(N_("Yes, submit"), language), view.attempt_id, "S", view.position),
         _btn(tr(N_("Back"), language), view.attempt_id, "b", view.position)]])

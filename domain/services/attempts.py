@@ -26,6 +26,7 @@ from domain import audit, papers, sysconfig
 from domain.access import Actor
 from domain.errors import N_, Conflict, Invalid, NotFound
 from domain.model.base import utcnow
+from domain.model.evaluation import AnswerPage
 from domain.model.exams import Attempt, AttemptAnswer, Exam, ExamClass, Question
 from domain.model.people import Role, Student
 from domain.outbox import enqueue
@@ -337,7 +338,12 @@ async def press(session: AsyncSession, actor: Actor, attempt_id: int, op: str, p
         raise NotFound(N_("That exam attempt is not yours."))
     await _write(session, attempt, pos, now, move_to, values)
     await session.commit()
-    return await _view(session, attempt, title, now, mode, answers)
+    view = await _view(session, attempt, title, now, mode, answers)
+    if mode == "confirm" and any(q["kind"] in WRITTEN for q in attempt.paper):
+        pages = await session.scalar(select(func.count()).select_from(AnswerPage).where(
+            AnswerPage.attempt_id == attempt.id, AnswerPage.status != "rejected"))
+        view.extra["pages"] = int(pages or 0)
+    return view
 
 
 def _valid_option(question: dict[str, Any], index: int) -> bool:

@@ -107,6 +107,7 @@ async def test_written_exam_marked_in_chat_and_the_sla_kept(own_deployment: Depl
     await asha.wait_for("Page 2 replaced", timeout=20)
     await asha.press("Submit", message=msg)
     confirm = await asha.wait_for_edit(msg, "submit now", timeout=20)
+    assert "You have sent 2 pages of written answers" in (confirm.text or "")
     await asha.press("Yes, submit", message=confirm)
     told = await asha.wait_for(r"with your teacher, to be evaluated by", timeout=60)
 

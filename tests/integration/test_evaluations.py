@@ -134,6 +134,9 @@ async def test_no_pages_counts_zero_and_the_result_is_final(session: AsyncSessio
     assert attempt is not None and (attempt.score, attempt.max_score) == (Decimal(1), Decimal(9))
     assert (attempt.result or {})["final"] is True
     assert await session.scalar(select(func.count()).select_from(Evaluation)) == 0
+    other = await attempts.start(session, kids[1], exam_id, now=now)  # the submit screen warns of no pages
+    asked = await attempts.press(session, kids[1], other.attempt_id, "s", 0, 0, now=now)
+    assert asked.mode == "confirm" and asked.extra == {"pages": 0}
 
 
 async def test_pages_refused_replaced_and_their_large_objects_unlinked(session: AsyncSession) -> None:
