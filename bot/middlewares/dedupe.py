@@ -16,6 +16,7 @@ from typing import Any
 
 from aiogram import BaseMiddleware
 from aiogram.types import TelegramObject, Update
+from sqlalchemy import bindparam
 from sqlalchemy.dialects.postgresql import insert
 from sqlalchemy.exc import DBAPIError
 from sqlalchemy.ext.asyncio import AsyncSession
@@ -23,6 +24,14 @@ from sqlalchemy.ext.asyncio import AsyncSession
 from domain.model.ops import ProcessedUpdate
 
 log = logging.getLogger("edubot.update")
+
+#: Built once: every update runs it.
+_RECORD = (
+    insert(ProcessedUpdate)
+    .values(bot_id=bindparam("bot_id"), update_id=bindparam("update_id"))
+    .on_conflict_do_nothing()
+    .returning(ProcessedUpdate.update_id)
+)
 
 
 class UpdateDedupeMiddleware(BaseMiddleware):
@@ -35,21 +44,16 @@ class UpdateDedupeMiddleware(BaseMiddleware):
         assert isinstance(event, Update)
         session: AsyncSession = data["session"]
         bot_id = data["bot"].id
-        stmt = (
-            insert(ProcessedUpdate)
-            .values(bot_id=bot_id, update_id=event.update_id)
-            .on_conflict_do_nothing()
-            .returning(ProcessedUpdate.update_id)
-        )
+        params = {"bot_id": bot_id, "update_id": event.update_id}
         try:
-            fresh = (await session.execute(stmt)).scalar_one_or_none()
+            fresh = (await session.execute(_RECORD, params)).scalar_one_or_none()
         except DBAPIError as exc:
             if not exc.connection_invalidated:
                 raise
             log.warning("database connection lost while idle; once more on a fresh one",
                         extra={"update_id": event.update_id})
             await session.rollback()
-            fresh = (await session.execute(stmt)).scalar_one_or_none()
+            fresh = (await session.execute(_RECORD, params)).scalar_one_or_none()
         if fresh is None:
             data["duplicate_update"] = True
             log.info("duplicate update skipped", extra={"update_id": event.update_id})

@@ -4,7 +4,7 @@ from __future__ import annotations
 
 from dataclasses import dataclass
 
-from sqlalchemy import func, select, update
+from sqlalchemy import bindparam, func, select, update
 from sqlalchemy.dialects.postgresql import insert
 from sqlalchemy.ext.asyncio import AsyncSession
 
@@ -98,18 +98,20 @@ def _actor(user: User, memberships: list[MembershipView]) -> Actor:
     )
 
 
+#: Built once: every update runs it.
+_ACTOR = (
+    select(User, Membership.id, Membership.org_id, Organization.name, Membership.role)
+    .outerjoin(Membership, Membership.user_id == User.id)
+    .outerjoin(Organization, Organization.id == Membership.org_id)
+    .where(User.telegram_id == bindparam("telegram_id"))
+    .order_by(Membership.org_id, Membership.role)
+)
+
+
 async def actor_for(session: AsyncSession, profile: TelegramProfile) -> Actor:
     """The actor behind an update: the user (created on first contact, kept up to date) with their
     memberships, in one round trip when the user is known (every update pays for this)."""
-    rows = (
-        await session.execute(
-            select(User, Membership.id, Membership.org_id, Organization.name, Membership.role)
-            .outerjoin(Membership, Membership.user_id == User.id)
-            .outerjoin(Organization, Organization.id == Membership.org_id)
-            .where(User.telegram_id == profile.telegram_id)
-            .order_by(Membership.org_id, Membership.role)
-        )
-    ).all()
+    rows = (await session.execute(_ACTOR, {"telegram_id": profile.telegram_id})).all()
     if not rows:
         return await load_actor(session, await ensure_user(session, profile))
     user = rows[0][0]
