@@ -44,3 +44,28 @@ async def test_an_update_survives_a_connection_killed_while_idle(fresh_db: str) 
         assert handled == [7]
     finally:
         await engine.dispose()
+
+
+async def test_one_chats_updates_are_handled_one_at_a_time(redis: Any) -> None:
+    """The per-chat lock (random tokens) over the real Redis: a second update of the chat waits for the first."""
+    import asyncio
+
+    from aiogram.fsm.storage.base import StorageKey
+
+    from bot.app import RandomTokenIsolation
+
+    isolation = RandomTokenIsolation(redis)
+    key = StorageKey(bot_id=1, chat_id=5, user_id=5)
+    seen: list[str] = []
+
+    async def update(name: str, hold: float) -> None:
+        async with isolation.lock(key):
+            seen.append(f"{name} in")
+            await asyncio.sleep(hold)
+            seen.append(f"{name} out")
+
+    first = asyncio.create_task(update("a", 0.3))
+    await asyncio.sleep(0.05)
+    await asyncio.gather(first, update("b", 0))
+    assert seen == ["a in", "a out", "b in", "b out"]
+    assert await redis.keys("*lock*") == []  # released
