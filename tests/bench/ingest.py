@@ -8,6 +8,7 @@ import asyncio
 import os
 import statistics
 import time
+from collections.abc import Sequence
 from decimal import Decimal
 from pathlib import Path
 
@@ -21,7 +22,7 @@ from tests.bench.common import machine
 from tests.support.seed import course_with_students, marks_csv
 
 
-async def plain_copy_seconds(db_url: str, records: list[tuple[object, ...]]) -> float:
+async def plain_copy_seconds(db_url: str, records: Sequence[tuple[object, ...]]) -> float:
     """The floor: COPY of the same rows into a bare table of the same columns (no keys, no checks)."""
     conn = await asyncpg.connect(db_url.replace("postgresql+asyncpg://", "postgresql://"))
     try:
