@@ -25,13 +25,19 @@ Marks are quantized to 0.01, half up. An attempt's total (:func:`totals`) never 
 
 from __future__ import annotations
 
-from collections.abc import Sequence
+from collections.abc import Mapping, Sequence
 from dataclasses import dataclass
 from decimal import ROUND_HALF_UP, Decimal
+from typing import Any
 
 KINDS = ("MCQ", "TF", "NUM", "VSA", "SA", "LA")
 WRITTEN = frozenset({"VSA", "SA", "LA"})
 OBJECTIVE = frozenset(KINDS) - WRITTEN
+
+
+def has_written(paper: Sequence[Mapping[str, Any]]) -> bool:
+    """Whether an attempt's paper (its snapshot of questions) has a written question."""
+    return any(q["kind"] in WRITTEN for q in paper)
 STATUSES = ("correct", "partial", "wrong", "unanswered", "pending")
 CENT = Decimal("0.01")
 

@@ -4,7 +4,6 @@ reassigning after a breach (admins), /sla, and /calendar (the working calendar d
 
 from __future__ import annotations
 
-import datetime as dt
 from contextlib import suppress
 
 from aiogram import Bot, F, Router
@@ -19,7 +18,7 @@ from bot.keyboards import EvalCB, PagesCB, ReassignCB
 from bot.presenters_eval import calendar_text, evaluation_message, pages_caption, sla_text, student_pages
 from bot.replies import send_long, t
 from domain.access import Actor
-from domain.errors import N_, Invalid
+from domain.errors import N_
 from domain.params import check_keys, parse_args
 from domain.services import calendars, evaluations
 from domain.services.evaluations import EvalView, PageFile, PageView
@@ -205,18 +204,6 @@ async def sla_(message: Message, session: AsyncSession, actor: Actor) -> None:
 # ---- /calendar -------------------------------------------------------------------------------------
 
 
-def _holiday_arg(raw: str) -> tuple[dt.date, str]:
-    """``add="25/12/2026 Christmas"``: the date (one to three words), then the name."""
-    words = raw.split()
-    for n in (3, 2, 1):
-        if len(words) > n:
-            try:
-                return calendars.parse_day(" ".join(words[:n])), " ".join(words[n:])
-            except Invalid:
-                continue
-    raise Invalid(N_("Write the holiday as its date and name: add=\"25/12/2026 Christmas\"."))
-
-
 @router.message(Command("calendar"))
 async def calendar_(message: Message, command: CommandObject, session: AsyncSession, actor: Actor) -> None:
     lang = actor.language
@@ -228,7 +215,7 @@ async def calendar_(message: Message, command: CommandObject, session: AsyncSess
             hours=calendars.parse_hours(n["hours"]) if "hours" in n else None,
             days=calendars.parse_days(n["days"]) if "days" in n else None,
             timezone=calendars.parse_timezone(n["timezone"]) if "timezone" in n else None,
-            add=_holiday_arg(n["add"]) if "add" in n else None,
+            add=calendars.parse_holiday(n["add"]) if "add" in n else None,
             remove=calendars.parse_day(n["remove"]) if "remove" in n else None)
         moved = await calendars.change(session, actor, what)
         await message.answer(t(N_("Calendar changed; {moved} open evaluations have a new deadline."), lang,

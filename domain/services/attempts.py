@@ -30,7 +30,7 @@ from domain.model.evaluation import AnswerPage
 from domain.model.exams import Attempt, AttemptAnswer, Exam, ExamClass, Question
 from domain.model.people import Role, Student
 from domain.outbox import enqueue
-from domain.scoring import WRITTEN
+from domain.scoring import WRITTEN, has_written
 from domain.services import plans
 from domain.services.exams import blueprint_rules, pool_item, student_row, summary_changed
 
@@ -339,7 +339,7 @@ async def press(session: AsyncSession, actor: Actor, attempt_id: int, op: str, p
     await _write(session, attempt, pos, now, move_to, values)
     await session.commit()
     view = await _view(session, attempt, title, now, mode, answers)
-    if mode == "confirm" and any(q["kind"] in WRITTEN for q in attempt.paper):
+    if mode == "confirm" and has_written(attempt.paper):
         pages = await session.scalar(select(func.count()).select_from(AnswerPage).where(
             AnswerPage.attempt_id == attempt.id, AnswerPage.status != "rejected"))
         view.extra["pages"] = int(pages or 0)

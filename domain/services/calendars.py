@@ -13,7 +13,7 @@ from sqlalchemy import delete, select
 from sqlalchemy.dialects.postgresql import insert
 from sqlalchemy.ext.asyncio import AsyncSession
 
-from domain import audit, sla, sysconfig
+from domain import audit
 from domain.access import Actor
 from domain.errors import N_, Invalid, NotFound
 from domain.files.holidays import HolidayRow, read_date
@@ -21,7 +21,7 @@ from domain.model.base import utcnow
 from domain.model.evaluation import Evaluation
 from domain.model.org import Holiday, Organization
 from domain.model.people import Role
-from domain.services.evaluations import calendar_of
+from domain.services.evaluations import calendar_of, reminder_fractions, schedule
 
 DAY_NAMES = ("Mon", "Tue", "Wed", "Thu", "Fri", "Sat", "Sun")
 _HOURS = re.compile(r"^\s*(\d{1,2})(?::(\d{2}))?\s*[-–]\s*(\d{1,2})(?::(\d{2}))?\s*$")
@@ -104,6 +104,18 @@ def parse_day(raw: str) -> dt.date:
     return day
 
 
+def parse_holiday(raw: str) -> tuple[dt.date, str]:
+    """``25/12/2026 Christmas``: the date (one to three words), then the name."""
+    words = raw.split()
+    for n in (3, 2, 1):
+        if len(words) > n:
+            try:
+                return parse_day(" ".join(words[:n])), " ".join(words[n:])
+            except Invalid:
+                continue
+    raise Invalid(N_("Write the holiday as its date and name: add=\"25/12/2026 Christmas\"."))
+
+
 @dataclass(frozen=True)
 class Change:
     hours: tuple[dt.time, dt.time] | None = None
@@ -165,16 +177,14 @@ async def apply_holidays(session: AsyncSession, actor: Actor, rows: list[Holiday
 async def move_deadlines(session: AsyncSession, org_id: int, now: dt.datetime) -> int:
     """Count each open evaluation's working time again in the calendar as it is now."""
     cal = await calendar_of(session, org_id)
-    first, second = [float(x) for x in (await sysconfig.get(session, org_id, "sla.reminders"))][:2] or [0.5, 0.9]
+    fractions = await reminder_fractions(session, org_id)
     moved = 0
     for e in (await session.scalars(select(Evaluation).where(
             Evaluation.org_id == org_id, Evaluation.finished_at.is_(None), Evaluation.breached_at.is_(None)))).all():
-        amount = dt.timedelta(seconds=e.sla_seconds)
-        deadline = sla.add_working(cal, e.submitted_at, amount)
-        if deadline != e.deadline_at:
-            e.deadline_at = deadline
-            e.remind_first_at = sla.fraction_point(cal, e.submitted_at, amount, min(first, second))
-            e.remind_second_at = sla.fraction_point(cal, e.submitted_at, amount, max(first, second))
+        due = schedule(cal, e.submitted_at, e.sla_seconds, fractions)
+        if due.deadline_at != e.deadline_at:
+            e.deadline_at, e.remind_first_at, e.remind_second_at = (due.deadline_at, due.remind_first_at,
+                                                                    due.remind_second_at)
             moved += 1
     await session.flush()
     return moved

@@ -86,7 +86,7 @@ async def _written_attempt(session: AsyncSession, actor: Actor, attempt_id: int 
     if attempt_id is not None:
         stmt = stmt.where(Attempt.id == attempt_id)
     for attempt in (await session.scalars(stmt)).all():
-        if any(q["kind"] in WRITTEN for q in attempt.paper):
+        if scoring.has_written(attempt.paper):
             return attempt
     raise NotFound(N_("You have no exam in progress with written answers; pages are sent during such an exam."))
 
@@ -241,23 +241,20 @@ async def open_evaluations(session: AsyncSession, attempts: Sequence[Attempt], n
     Attempts that have one already are left alone."""
     out: dict[int, Opened] = {}
     calendars: dict[int, sla.Calendar] = {}
-    reminders: dict[int, list[float]] = {}
+    fractions: dict[int, tuple[float, float]] = {}
     for attempt in attempts:
         if attempt.org_id not in calendars:
             calendars[attempt.org_id] = await calendar_of(session, attempt.org_id)
-            reminders[attempt.org_id] = [float(x) for x in await sysconfig.get(session, attempt.org_id,
-                                                                               "sla.reminders")][:2]
+            fractions[attempt.org_id] = await reminder_fractions(session, attempt.org_id)
         seconds = await _sla_seconds(session, attempt)
-        cal, (first, second) = calendars[attempt.org_id], _two(reminders[attempt.org_id])
         start = attempt.submitted_at or now
-        amount = dt.timedelta(seconds=seconds)
+        due = schedule(calendars[attempt.org_id], start, seconds, fractions[attempt.org_id])
         exam = await session.get(Exam, attempt.exam_id)
         assert exam is not None
         new_id = (await session.execute(insert(Evaluation).values(
             org_id=attempt.org_id, attempt_id=attempt.id, exam_id=attempt.exam_id, sla_seconds=seconds,
-            submitted_at=start, deadline_at=sla.add_working(cal, start, amount),
-            remind_first_at=sla.fraction_point(cal, start, amount, first),
-            remind_second_at=sla.fraction_point(cal, start, amount, second))
+            submitted_at=start, deadline_at=due.deadline_at, remind_first_at=due.remind_first_at,
+            remind_second_at=due.remind_second_at)
             .on_conflict_do_nothing(index_elements=["attempt_id"]).returning(Evaluation.id))).scalar_one_or_none()
         if new_id is None:
             continue
@@ -269,9 +266,26 @@ async def open_evaluations(session: AsyncSession, attempts: Sequence[Attempt], n
     return out
 
 
-def _two(fractions: list[float]) -> tuple[float, float]:
-    clean = sorted(min(1.0, max(0.0, f)) for f in fractions) or [0.5, 0.9]
-    return (clean[0], clean[-1])
+@dataclass(frozen=True)
+class Schedule:
+    """When an evaluation is due, and when its teacher is reminded."""
+
+    deadline_at: dt.datetime
+    remind_first_at: dt.datetime
+    remind_second_at: dt.datetime
+
+
+def schedule(cal: sla.Calendar, start: dt.datetime, seconds: int, fractions: tuple[float, float]) -> Schedule:
+    """``seconds`` of working time from ``start`` in ``cal``, and the reminder points at ``fractions`` of it."""
+    amount = dt.timedelta(seconds=seconds)
+    return Schedule(sla.add_working(cal, start, amount), sla.fraction_point(cal, start, amount, fractions[0]),
+                    sla.fraction_point(cal, start, amount, fractions[1]))
+
+
+async def reminder_fractions(session: AsyncSession, org_id: int) -> tuple[float, float]:
+    """The organization's two reminder points (``sla.reminders``), in order, each within 0…1."""
+    clean = sorted(min(1.0, max(0.0, float(f))) for f in await sysconfig.get(session, org_id, "sla.reminders"))
+    return (clean[0], clean[-1]) if clean else (0.5, 0.9)
 
 
 async def _sla_seconds(session: AsyncSession, attempt: Attempt) -> int:
@@ -651,20 +665,24 @@ async def sla_sweep(session: AsyncSession, now: dt.datetime | None = None) -> in
     first = (await session.execute(
         update(e).where(e.id.in_(due(e.reminded_first_at, e.remind_first_at)))
         .values(reminded_first_at=now).returning(e.id).execution_options(synchronize_session=False))).scalars().all()
+    calendars: dict[int, sla.Calendar] = {}  # the working time left is told in each organization's calendar
     for ids, which in ((first, "first"), (second, "second")):
         for evaluation_id in ids:
-            await _remind(session, evaluation_id, which, now)
+            await _remind(session, evaluation_id, which, now, calendars)
     for evaluation_id in breached:
         await _breach(session, evaluation_id, now)
     await session.commit()
     return len(first) + len(second) + len(breached)  # messages recorded
 
 
-async def _remind(session: AsyncSession, evaluation_id: int, which: str, now: dt.datetime) -> None:
+async def _remind(session: AsyncSession, evaluation_id: int, which: str, now: dt.datetime,
+                  calendars: dict[int, sla.Calendar]) -> None:
     evaluation = await session.get(Evaluation, evaluation_id)
     assert evaluation is not None and evaluation.teacher_membership_id is not None
     user_id = await session.scalar(select(Membership.user_id).where(Membership.id == evaluation.teacher_membership_id))
-    cal = await calendar_of(session, evaluation.org_id)
+    if evaluation.org_id not in calendars:
+        calendars[evaluation.org_id] = await calendar_of(session, evaluation.org_id)
+    cal = calendars[evaluation.org_id]
     params = await _params(session, evaluation) | {
         "left": int(sla.working_between(cal, now, evaluation.deadline_at).total_seconds()), "which": which}
     await notify.notify(session, org_id=evaluation.org_id, event_key=f"evaluation:{evaluation.id}:{which}",

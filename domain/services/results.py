@@ -122,7 +122,7 @@ async def score_attempts(session: AsyncSession, attempt_ids: Sequence[int], now:
     for org_id in {a.org_id for a in batch}:
         zones[org_id] = await exams.org_timezone(session, org_id)
         family.update(await parents.parents_of(session, org_id, [a.student_id for a in batch if a.org_id == org_id]))
-    with_pages = await evaluations.page_counts(session, [a.id for a in batch if evaluations_needed(a.paper)])
+    with_pages = await evaluations.page_counts(session, [a.id for a in batch if scoring.has_written(a.paper)])
     to_evaluate: list[Attempt] = []  # written answers with pages: a teacher marks them
     told: dict[int, dict[str, Any]] = {}
     out: list[Scored] = []
@@ -196,9 +196,6 @@ async def score_attempts(session: AsyncSession, attempt_ids: Sequence[int], now:
     await exams.summary_changed(session, [a.exam_id for a in batch], now)
     return out
 
-
-def evaluations_needed(paper: list[dict[str, Any]]) -> bool:
-    return any(q["kind"] in scoring.WRITTEN for q in paper)
 
 
 async def send_reviews(session: AsyncSession, exam_id: int) -> int:

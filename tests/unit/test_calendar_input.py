@@ -45,3 +45,12 @@ def test_timezone_and_day() -> None:
     assert parse_day("25/12/2026") == dt.date(2026, 12, 25)
     with pytest.raises(Invalid):
         parse_day("12/25/2026")
+
+
+def test_a_holiday_is_its_date_then_its_name() -> None:
+    from domain.services.calendars import parse_holiday
+
+    assert parse_holiday("25/12/2026 Christmas") == (dt.date(2026, 12, 25), "Christmas")
+    assert parse_holiday("24 Nov 2026 Guru Nanak Jayanti") == (dt.date(2026, 11, 24), "Guru Nanak Jayanti")
+    with pytest.raises(Invalid, match="its date and name"):
+        parse_holiday("Christmas")
