@@ -12,7 +12,7 @@ from __future__ import annotations
 import datetime as dt
 import hashlib
 from collections.abc import Sequence
-from dataclasses import dataclass
+from dataclasses import dataclass, replace
 from decimal import Decimal
 from typing import Any
 
@@ -475,14 +475,14 @@ async def mark(session: AsyncSession, actor: Actor, evaluation_id: int, position
         raise Invalid(N_("Question {n} is out of {max} marks; {given} is more than that."), n=q.number,
                       max=_num(q.max_marks), given=_num(given))
     await session.execute(_upsert_marks(evaluation.attempt_id, position, now, given, q.max_marks))
-    marked = {x.position: (given if x.position == position else x.marks) for x in current.questions}
-    order = [x.position for x in current.questions]
-    here = order.index(position)
-    rest = [i for i in range(len(order)) if marked[order[i]] is None]
+    questions = [replace(x, marks=given) if x.position == position else x for x in current.questions]
+    here = next(i for i, x in enumerate(questions) if x.position == position)
+    rest = [i for i, x in enumerate(questions) if x.marks is None]
     following = [i for i in rest if i > here] or rest
     evaluation.position = following[0] if following else here
     await session.commit()
-    return await _view(session, evaluation, now, None if following else "summary")
+    return replace(current, questions=questions, index=evaluation.position,
+                   mode="question" if following else "summary")
 
 
 def _upsert_marks(attempt_id: int, position: int, now: dt.datetime, given: Decimal, max_marks: Decimal) -> Any:
