@@ -18,12 +18,13 @@ from aiogram.fsm.storage.base import DefaultKeyBuilder, StorageKey
 from aiogram.fsm.storage.redis import RedisEventIsolation, RedisStorage
 from aiogram.webhook.aiohttp_server import SimpleRequestHandler
 from redis.exceptions import LockError
-from sqlalchemy.ext.asyncio import AsyncSession, async_sessionmaker
+from sqlalchemy.ext.asyncio import AsyncEngine
 
 from bot import errors
 from bot.client import build_bot
 from bot.commands import set_default_menus
 from bot.i18n import get_i18n
+from bot.lane import EdubotDispatcher, build_lane
 from bot.middlewares.dedupe import UpdateDedupeMiddleware
 from bot.middlewares.i18n import ActorI18nMiddleware
 from bot.middlewares.observe import ObserveMiddleware
@@ -32,7 +33,7 @@ from bot.middlewares.user import UserMiddleware
 from bot.routers import build_routers
 from bot.web import WEBHOOK_PATH, build_web_app, serve, shutdown
 from domain.config import Settings
-from domain.db import make_engine, make_sessionmaker
+from domain.db import Driver, make_engine, make_sessionmaker
 
 log = logging.getLogger("edubot.bot")
 
@@ -67,10 +68,13 @@ class RedisAttemptCounter:
 
 
 def build_dispatcher(
-    sessionmaker: async_sessionmaker[AsyncSession], redis: aioredis.Redis, settings: Settings
+    engine: AsyncEngine, redis: aioredis.Redis, settings: Settings
 ) -> Dispatcher:
+    # how many updates use the database at once, exam presses and the rest together
+    slots = asyncio.Semaphore(settings.db_pool_size)
     storage = RedisStorage(redis, key_builder=DefaultKeyBuilder(with_bot_id=True))
-    dp = Dispatcher(
+    dp = EdubotDispatcher(
+        lane=build_lane(Driver(engine, slots)),
         storage=storage,
         events_isolation=RandomTokenIsolation(redis),
         settings=settings,
@@ -79,11 +83,11 @@ def build_dispatcher(
     )
     # Outer middlewares on every update, in this order.
     dp.update.outer_middleware(ObserveMiddleware())
-    dp.update.outer_middleware(UnitOfWorkMiddleware(sessionmaker, limit=settings.db_pool_size))
+    dp.update.outer_middleware(UnitOfWorkMiddleware(make_sessionmaker(engine), slots))
     dp.update.outer_middleware(UpdateDedupeMiddleware())
     dp.update.outer_middleware(UserMiddleware())
     dp.update.outer_middleware(ActorI18nMiddleware(get_i18n()))
-    dp.include_router(errors.router)
+    dp.include_router(errors.build_router())
     for router in build_routers():
         dp.include_router(router)
     return dp
@@ -101,7 +105,7 @@ async def run_bot(settings: Settings, stop: asyncio.Event) -> None:
     redis = aioredis.Redis(connection_pool=aioredis.BlockingConnectionPool.from_url(
         redis_url, max_connections=REDIS_CONNECTIONS, timeout=30))
     bot = build_bot(settings)
-    dp = build_dispatcher(make_sessionmaker(engine), redis, settings)
+    dp = build_dispatcher(engine, redis, settings)
     app = build_web_app(engine, redis)
     allowed = dp.resolve_used_update_types()
     dp.shutdown.register(_finish_in_flight)

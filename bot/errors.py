@@ -1,23 +1,31 @@
-"""The errors handler: a DomainError becomes its sentence; anything else is logged and apologised for."""
+"""The errors handler: a DomainError becomes its sentence; anything else is logged and apologised for.
+Each dispatcher (the bot's, and the exam presses' lane) includes one of its own (:func:`build_router`)."""
 
 from __future__ import annotations
 
 import logging
 
 from aiogram import Router
-from aiogram.types import CallbackQuery, ErrorEvent, Message
+from aiogram.types import CallbackQuery, ErrorEvent, Message, User
 
 from bot.replies import error_text, t, tell
 from domain.errors import N_, DomainError
+from domain.services.users import language_for
 
 log = logging.getLogger("edubot.bot")
-router = Router(name="errors")
 
 
-@router.errors()
+def build_router() -> Router:
+    router = Router(name="errors")
+    router.errors()(on_error)
+    return router
+
+
 async def on_error(event: ErrorEvent, **data: object) -> bool:
     actor = data.get("actor")
-    lang = getattr(actor, "language", "en")
+    user = data.get("event_from_user")
+    # the actor's language; before (or without) an actor, the one their Telegram shows
+    lang = getattr(actor, "language", None) or language_for(user.language_code if isinstance(user, User) else None)
     update = event.update
     target: Message | CallbackQuery | None = update.message or update.callback_query
     err = event.exception

@@ -37,7 +37,7 @@ def _btn(text: str, attempt_id: int, op: str, pos: int, arg: int = 0) -> InlineK
 
 def _head(view: AttemptView, language: str) -> str:
     return tr(N_("<b>{title}</b> — question {n} of {count} · ⏱ {left} left"), language, title=view.exam_title,
-              n=view.position + 1, count=len(view.paper), left=clock(view.seconds_left))
+              n=view.position + 1, count=view.count, left=clock(view.seconds_left))
 
 
 def _options_block(q: dict[str, Any]) -> list[str]:
@@ -106,7 +106,7 @@ def _question(view: AttemptView, language: str) -> tuple[str, InlineKeyboardMark
     if pos > 0:
         nav.append(_btn("◀", aid, "n", pos - 1))
     nav.append(_btn("🚩" if not a.flagged else tr(N_("Unflag"), language), aid, "f" if a.flagged else "F", pos))
-    if pos < len(view.paper) - 1:
+    if pos < view.count - 1:
         nav.append(_btn(tr(N_("Skip ▶") if not a.answered else N_("▶"), language), aid, "n", pos + 1))
     rows.append(nav)
     rows.append([_btn(tr(N_("Review"), language), aid, "r", pos), _btn(tr(N_("Submit"), language), aid, "s", pos)])
@@ -122,14 +122,14 @@ def _mark(a: AnswerState, kind: str) -> str:
 
 
 def _review(view: AttemptView, language: str) -> tuple[str, InlineKeyboardMarkup]:
-    answered = sum(1 for i in range(len(view.paper)) if view.answers.get(i, AnswerState()).answered)
+    answered = sum(1 for i in range(view.count) if view.answers.get(i, AnswerState()).answered)
     flagged = sum(1 for a in view.answers.values() if a.flagged)
     text = tr(N_("<b>{title}</b> — review · ⏱ {left} left\nAnswered {answered} of {count}; flagged {flagged}. "
                  "✓ answered · not answered 🚩 flagged ✍ written. Press a number to go there."), language,
-              title=view.exam_title, left=clock(view.seconds_left), answered=answered, count=len(view.paper),
+              title=view.exam_title, left=clock(view.seconds_left), answered=answered, count=view.count,
               flagged=flagged)
-    buttons = [_btn(f"{i + 1}{_mark(view.answers.get(i, AnswerState()), q['kind'])}", view.attempt_id, "n", i)
-               for i, q in enumerate(view.paper)][:REVIEW_BUTTONS]
+    buttons = [_btn(f"{i + 1}{_mark(view.answers.get(i, AnswerState()), kind)}", view.attempt_id, "n", i)
+               for i, kind in enumerate(view.kinds)][:REVIEW_BUTTONS]
     rows = [buttons[i:i + 6] for i in range(0, len(buttons), 6)]
     rows.append([_btn(tr(N_("Submit"), language), view.attempt_id, "s", view.position)])
     return text, InlineKeyboardMarkup(inline_keyboard=rows)

@@ -16,10 +16,9 @@ from sqlalchemy.ext.asyncio import AsyncSession, async_sessionmaker
 
 
 class UnitOfWorkMiddleware(BaseMiddleware):
-    def __init__(self, sessionmaker: async_sessionmaker[AsyncSession], limit: int = 10) -> None:
+    def __init__(self, sessionmaker: async_sessionmaker[AsyncSession], slots: asyncio.Semaphore) -> None:
         self.sessionmaker = sessionmaker
-        self.limit = limit
-        self._slots: asyncio.Semaphore | None = None  # made in the running loop
+        self.slots = slots  # how many updates use the database at once
 
     async def __call__(
         self,
@@ -27,9 +26,7 @@ class UnitOfWorkMiddleware(BaseMiddleware):
         event: TelegramObject,
         data: dict[str, Any],
     ) -> Any:
-        if self._slots is None:
-            self._slots = asyncio.Semaphore(self.limit)
-        async with self._slots, self.sessionmaker() as session:
+        async with self.slots, self.sessionmaker() as session:
             data["session"] = session
             try:
                 result = await handler(event, data)

@@ -22,12 +22,12 @@ from bot.presenters_exam import exam_message, exam_teacher_keyboard, leaderboard
 from bot.replies import send_long, t
 from domain import exam_input
 from domain.access import Actor
-from domain.errors import N_, Invalid
+from domain.errors import N_, Invalid, NotFound
 from domain.model.base import utcnow
 from domain.model.people import Role
 from domain.outbox import enqueue
 from domain.params import check_keys, parse_args
-from domain.services import attempts, classes, courses, exams, plans, practice, progress, results
+from domain.services import attempts, classes, courses, exams, plans, practice, presses, progress, results
 from domain.services.attempts import AttemptView
 
 router = Router(name="exams")
@@ -187,7 +187,7 @@ async def newexam(message: Message, command: CommandObject, state: FSMContext, s
 # ---- /exams and the exam message -------------------------------------------------------------------
 
 
-async def _show(message: Message, view: AttemptView, language: str, *, edit: bool) -> None:
+async def show_exam(message: Message, view: AttemptView, language: str, *, edit: bool) -> None:
     text, markup = exam_message(view, language)
     if edit:
         with suppress(TelegramBadRequest):  # "message is not modified": the same press twice
@@ -226,16 +226,24 @@ async def start_exam(query: CallbackQuery, callback_data: ExamStartCB, session: 
     view = await attempts.start(session, actor, callback_data.exam_id)
     await query.answer()
     if isinstance(query.message, Message):
-        await _show(query.message, view, actor.language, edit=False)
+        await show_exam(query.message, view, actor.language, edit=False)
 
 
 @router.callback_query(ExamCB.filter())
-async def exam_press(query: CallbackQuery, callback_data: ExamCB, session: AsyncSession, actor: Actor) -> None:
-    view = await attempts.press(session, actor, callback_data.a, callback_data.op, callback_data.p, callback_data.x)
+async def exam_submit(query: CallbackQuery, callback_data: ExamCB, session: AsyncSession, actor: Actor) -> None:
+    """Submit (S) and the confirmation before it (s); the other presses of the exam message are the presses
+    lane's (bot/routers/presses.py)."""
+    cb = callback_data
+    if cb.op == "S":
+        view = await presses.submit_pressed(session, actor, cb.a, cb.p)
+    elif cb.op == "s":
+        view = await presses.confirm(session, actor, cb.a, cb.p)
+    else:
+        raise NotFound(N_("That exam attempt is not yours."))
     with suppress(TelegramBadRequest):  # a press answered late (the bot was restarting) still edits the message
         await query.answer()
     if isinstance(query.message, Message):
-        await _show(query.message, view, actor.language, edit=True)
+        await show_exam(query.message, view, actor.language, edit=True)
 
 
 class _NumericAnswer(Filter):
@@ -244,13 +252,14 @@ class _NumericAnswer(Filter):
     async def __call__(self, message: Message, session: AsyncSession, actor: Actor
                        ) -> bool | dict[str, object]:
         attempt = await attempts.current_numeric(session, actor)
-        return {"attempt_id": attempt.id} if attempt is not None else False
+        return {"attempt_id": attempt.id, "position": attempt.position} if attempt is not None else False
 
 
 @router.message(F.text, ~F.text.startswith("/"), _NumericAnswer())
-async def typed_number(message: Message, session: AsyncSession, actor: Actor, attempt_id: int) -> None:
-    view = await attempts.type_number(session, actor, attempt_id, message.text or "")
-    await _show(message, view, actor.language, edit=False)
+async def typed_number(message: Message, session: AsyncSession, actor: Actor, attempt_id: int,
+                       position: int) -> None:
+    view = await presses.type_number(session, actor, attempt_id, position, message.text or "")
+    await show_exam(message, view, actor.language, edit=False)
 
 
 # ---- teachers' exams -------------------------------------------------------------------------------

@@ -1,24 +1,18 @@
-"""Taking an exam: starting an attempt (its paper frozen), every press stored at once, moving between
-questions, flags and confidence, the review list, submitting — by the student or by the scheduler when
-the time is up. The attempt lives in PostgreSQL, so a second device or a restarted bot resumes exactly
-where the student was.
-
-Every press names its attempt and question position; the attempt must be the caller's own, and a
-press sets a state (this option chosen, that flag on) rather than flipping one, so the same press
-arriving twice has one effect.
+"""Taking an exam: starting an attempt (its paper frozen), the exam message's view, submitting — by the
+student or by the scheduler when the time is up. The attempt lives in PostgreSQL, so a second device or a
+restarted bot resumes exactly where the student was. The presses in between (answers, moving between
+questions, flags and confidence, the review list) are :mod:`domain.services.presses`.
 """
 
 from __future__ import annotations
 
 import datetime as dt
 import hashlib
-from collections.abc import Sequence
-from dataclasses import dataclass, field, replace
-from decimal import Decimal, InvalidOperation
-from functools import cache
-from typing import Any
+from dataclasses import dataclass, field
+from decimal import Decimal
+from typing import TYPE_CHECKING, Any
 
-from sqlalchemy import JSON, Text, bindparam, cast, func, select, update
+from sqlalchemy import select, update
 from sqlalchemy.dialects.postgresql import insert
 from sqlalchemy.ext.asyncio import AsyncSession
 
@@ -26,13 +20,15 @@ from domain import audit, papers, sysconfig
 from domain.access import Actor
 from domain.errors import N_, Conflict, Invalid, NotFound
 from domain.model.base import utcnow
-from domain.model.evaluation import AnswerPage
 from domain.model.exams import Attempt, AttemptAnswer, Exam, ExamClass, Question
 from domain.model.people import Role, Student
 from domain.outbox import enqueue
-from domain.scoring import WRITTEN, has_written
+from domain.scoring import WRITTEN
 from domain.services import plans
 from domain.services.exams import blueprint_rules, pool_item, student_row, summary_changed
+
+if TYPE_CHECKING:
+    from domain.services.presses import Held
 
 #: Presses that arrive this long after the deadline still count (a slow connection).
 LATE_PRESS = dt.timedelta(seconds=15)
@@ -99,7 +95,8 @@ class AttemptView:
     attempt_id: int
     exam_title: str
     position: int
-    paper: list[dict[str, Any]]
+    question: dict[str, Any]  # the question at ``position``
+    kinds: tuple[str, ...]  # every question's kind, in the paper's order
     answers: dict[int, AnswerState]
     deadline_at: dt.datetime
     now: dt.datetime
@@ -108,8 +105,8 @@ class AttemptView:
     extra: dict[str, Any] = field(default_factory=dict)
 
     @property
-    def question(self) -> dict[str, Any]:
-        return self.paper[self.position]
+    def count(self) -> int:
+        return len(self.kinds)
 
     @property
     def current(self) -> AnswerState:
@@ -121,8 +118,8 @@ class AttemptView:
 
     @property
     def unanswered(self) -> int:
-        return sum(1 for i in range(len(self.paper)) if not self.answers.get(i, AnswerState()).answered
-                   and self.paper[i]["kind"] not in WRITTEN)
+        return sum(1 for i, kind in enumerate(self.kinds) if not self.answers.get(i, AnswerState()).answered
+                   and kind not in WRITTEN)
 
 
 async def _answers(session: AsyncSession, attempt_id: int) -> dict[int, AnswerState]:
@@ -132,16 +129,15 @@ async def _answers(session: AsyncSession, attempt_id: int) -> dict[int, AnswerSt
     return {r.position: AnswerState(tuple(r.chosen or ()), r.number, r.flagged, r.confidence) for r in rows}
 
 
-async def _view(session: AsyncSession, attempt: Attempt | Held, title: str, now: dt.datetime, mode: str = "question",
-                answers: dict[int, AnswerState] | None = None) -> AttemptView:
+async def _view(session: AsyncSession, attempt: Attempt, title: str, now: dt.datetime) -> AttemptView:
+    mode = "question"
     if attempt.submitted_at is not None:
         mode = "submitted"
-    elif now > attempt.deadline_at + LATE_PRESS and mode == "question":
+    elif now > attempt.deadline_at + LATE_PRESS:
         mode = "timeup"
-    if answers is None:
-        answers = await _answers(session, attempt.id)
-    return AttemptView(attempt.id, title, attempt.position, attempt.paper, answers, attempt.deadline_at, now, mode,
-                       attempt.submitted_how)
+    return AttemptView(attempt.id, title, attempt.position, attempt.paper[attempt.position],
+                       tuple(q["kind"] for q in attempt.paper), await _answers(session, attempt.id),
+                       attempt.deadline_at, now, mode, attempt.submitted_how)
 
 
 async def _exam_for_student(session: AsyncSession, student: Student, exam_id: int) -> Exam:
@@ -189,168 +185,6 @@ async def start(session: AsyncSession, actor: Actor, exam_id: int, now: dt.datet
     return await _view(session, attempt, exam.title, now)
 
 
-@dataclass
-class Held:
-    """An attempt as a press reads it: its row, its exam's title and its answers so far (one round trip)."""
-
-    id: int
-    org_id: int
-    position: int
-    paper: list[dict[str, Any]]
-    deadline_at: dt.datetime
-    submitted_at: dt.datetime | None
-    submitted_how: str | None
-    title: str
-    answers: dict[int, AnswerState]
-
-
-def _answers_of_attempt() -> Any:
-    """The attempt's answers as one JSON array of [position, chosen, number, flagged, confidence]."""
-    a = AttemptAnswer
-    return (select(func.json_agg(func.json_build_array(a.position, a.chosen, cast(a.number, Text), a.flagged,
-                                                       a.confidence), type_=JSON))
-            .where(a.attempt_id == Attempt.id).correlate(Attempt).scalar_subquery())
-
-
-@cache
-def _read_statement(lock: bool) -> Any:
-    """The press's one read, built once (a press is the hot path): the caller's attempt, its exam's title
-    and its answers; ``:attempt_id`` and ``:membership_id`` (the student's own membership)."""
-    stmt = (select(Attempt.id, Attempt.org_id, Attempt.position, Attempt.paper, Attempt.deadline_at,
-                   Attempt.submitted_at, Attempt.submitted_how, Exam.title, _answers_of_attempt())
-            .join(Student, Student.id == Attempt.student_id)
-            .join(Exam, Exam.id == Attempt.exam_id)
-            .where(Attempt.id == bindparam("attempt_id"), Student.membership_id == bindparam("membership_id")))
-    return stmt.with_for_update(of=Attempt) if lock else stmt
-
-
-async def _own_attempt(session: AsyncSession, actor: Actor, attempt_id: int, *, lock: bool = False) -> Held:
-    me = actor.require(Role.STUDENT)
-    row = (await session.execute(_read_statement(lock),
-                                 {"attempt_id": attempt_id, "membership_id": me.membership_id})).first()
-    if row is None:
-        raise NotFound(N_("That exam attempt is not yours."))
-    answers = {p: AnswerState(tuple(chosen or ()), Decimal(number) if number is not None else None, flagged,
-                              confidence)
-               for p, chosen, number, flagged, confidence in row[8] or ()}
-    return Held(row.id, row.org_id, row.position, row.paper, row.deadline_at, row.submitted_at, row.submitted_how,
-                row.title, answers)
-
-
-def _position(attempt: Held, position: int) -> int:
-    if not 0 <= position < len(attempt.paper):
-        raise NotFound(N_("That exam attempt is not yours."))
-    return position
-
-
-@cache
-def _write_statement(columns: tuple[str, ...], move: bool) -> Any:
-    """The press's one write, built once per shape: upsert the answer's ``columns`` (a change of the
-    chosen options counts as a change) and/or move the attempt to ``:move_to``."""
-    table = AttemptAnswer.__table__
-    stmt: Any = None
-    if columns:
-        ins = insert(AttemptAnswer).values(
-            attempt_id=bindparam("attempt_id"), position=bindparam("position"), first_seen_at=bindparam("now"),
-            **{c: bindparam(c, type_=table.c[c].type) for c in columns})
-        updates: dict[str, Any] = {c: ins.excluded[c] for c in columns}
-        if "chosen" in columns or "number" in columns:
-            updates["changes"] = AttemptAnswer.changes + 1
-        stmt = ins.on_conflict_do_update(index_elements=["attempt_id", "position"], set_=updates)
-    if move:
-        moved = update(Attempt).where(Attempt.id == bindparam("attempt_id")).values(position=bindparam("move_to"))
-        stmt = moved if stmt is None else moved.add_cte(stmt.returning(AttemptAnswer.position).cte("stored"))
-    return stmt
-
-
-async def _write(session: AsyncSession, attempt: Held, position: int, now: dt.datetime, move_to: int,
-                 values: dict[str, Any]) -> None:
-    """Store one answer's ``values`` and move the attempt to ``move_to``, in one statement."""
-    move = move_to != attempt.position
-    if not values and not move:
-        return
-    stmt = _write_statement(tuple(sorted(values)), move)
-    await session.execute(stmt, {"attempt_id": attempt.id, "position": position, "now": now, "move_to": move_to,
-                                 **values})
-    attempt.position = move_to
-
-
-def _next_open(answers: dict[int, AnswerState], paper: Sequence[dict[str, Any]], after: int) -> int:
-    """The first question after ``after`` still to answer, else simply the next one (or the last)."""
-    for i in range(after + 1, len(paper)):
-        if not answers.get(i, AnswerState()).answered and paper[i]["kind"] not in WRITTEN:
-            return i
-    return min(after + 1, len(paper) - 1)
-
-
-async def press(session: AsyncSession, actor: Actor, attempt_id: int, op: str, position: int, arg: int,
-                now: dt.datetime | None = None) -> AttemptView:
-    """One button of the exam message. ``op``: o choose option ``arg`` (single answer, then the next open
-    question), T/t option ``arg`` on/off (several answers), n go to ``position``, F/f flag on/off,
-    c confidence (1 sure, 2 not sure), r review list, s ask to submit, S submit, b back to ``position``.
-
-    The hot path of an exam: one read (the attempt with its answers) and at most one write."""
-    now = now or utcnow()
-    attempt = await _own_attempt(session, actor, attempt_id, lock=op == "S")
-    title, answers = attempt.title, attempt.answers
-    if attempt.submitted_at is not None:
-        return await _view(session, attempt, title, now, answers=answers)
-    pos = _position(attempt, position)
-    question = attempt.paper[pos]
-    answering = op in ("o", "T", "t", "c", "F", "f")
-    if answering and now > attempt.deadline_at + LATE_PRESS:
-        return await _view(session, attempt, title, now, "timeup", answers)
-    mode = "question"
-    move_to = pos
-    state = answers.get(pos, AnswerState())
-    values: dict[str, Any] = {}
-    if op == "o":
-        if question["kind"] not in ("MCQ", "TF") or not _valid_option(question, arg):
-            raise NotFound(N_("That exam attempt is not yours."))
-        values = {"chosen": [arg], "answered_at": now}
-        answers[pos] = replace(state, chosen=(arg,))
-        move_to = _next_open(answers, attempt.paper, pos)
-    elif op in ("T", "t"):
-        if question["kind"] != "MCQ" or not _valid_option(question, arg):
-            raise NotFound(N_("That exam attempt is not yours."))
-        chosen = sorted(set(state.chosen) | {arg}) if op == "T" else sorted(set(state.chosen) - {arg})
-        values = {"chosen": chosen or None, "answered_at": now}
-        answers[pos] = replace(state, chosen=tuple(chosen))
-    elif op in ("F", "f"):
-        values = {"flagged": op == "F"}
-        answers[pos] = replace(state, flagged=op == "F")
-    elif op == "c":
-        if arg not in (1, 2):
-            raise NotFound(N_("That exam attempt is not yours."))
-        values = {"confidence": "sure" if arg == 1 else "unsure"}
-        answers[pos] = replace(state, confidence=values["confidence"])
-    elif op in ("n", "b"):
-        move_to = pos
-    elif op == "r":
-        mode = "review"
-    elif op == "s":
-        mode = "confirm"
-    elif op == "S":
-        await submit(session, attempt, "student", now, user_id=actor.user_id)
-        await session.commit()
-        return await _view(session, attempt, title, now, answers=answers)
-    else:
-        raise NotFound(N_("That exam attempt is not yours."))
-    await _write(session, attempt, pos, now, move_to, values)
-    await session.commit()
-    view = await _view(session, attempt, title, now, mode, answers)
-    if mode == "confirm" and has_written(attempt.paper):
-        pages = await session.scalar(select(func.count()).select_from(AnswerPage).where(
-            AnswerPage.attempt_id == attempt.id, AnswerPage.status != "rejected"))
-        view.extra["pages"] = int(pages or 0)
-    return view
-
-
-def _valid_option(question: dict[str, Any], index: int) -> bool:
-    count = len(question["options"]) if question["kind"] == "MCQ" else 2
-    return 0 <= index < count
-
-
 async def current_numeric(session: AsyncSession, actor: Actor) -> Attempt | None:
     """The student's attempt in progress whose current question wants a typed number, if any."""
     me = actor.membership(Role.STUDENT)
@@ -364,34 +198,6 @@ async def current_numeric(session: AsyncSession, actor: Actor) -> Attempt | None
         if attempt.paper[attempt.position]["kind"] == "NUM":
             return attempt
     return None
-
-
-def read_number(text: str) -> Decimal:
-    cleaned = text.strip().replace(" ", "").replace("−", "-")
-    try:
-        value = Decimal(cleaned)
-    except InvalidOperation:
-        raise Invalid(N_("{value} is not a number; type the answer as a number, like 12.5."), value=text[:40]) from None
-    if not value.is_finite() or abs(value) >= Decimal("1e15"):
-        raise Invalid(N_("{value} is not a number; type the answer as a number, like 12.5."), value=text[:40])
-    return value
-
-
-async def type_number(session: AsyncSession, actor: Actor, attempt_id: int, text: str,
-                      now: dt.datetime | None = None) -> AttemptView:
-    """A number typed for the current (numeric) question; then the next open question."""
-    now = now or utcnow()
-    attempt = await _own_attempt(session, actor, attempt_id)
-    if attempt.submitted_at is not None or now > attempt.deadline_at + LATE_PRESS:
-        return await _view(session, attempt, attempt.title, now, "timeup", attempt.answers)
-    value = read_number(text)
-    pos = attempt.position
-    answers = attempt.answers
-    answers[pos] = replace(answers.get(pos, AnswerState()), number=value)
-    await _write(session, attempt, pos, now, _next_open(answers, attempt.paper, pos),
-                 {"number": value, "answered_at": now})
-    await session.commit()
-    return await _view(session, attempt, attempt.title, now, answers=answers)
 
 
 async def submit(session: AsyncSession, attempt: Attempt | Held, how: str, now: dt.datetime, *,

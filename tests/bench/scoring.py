@@ -41,6 +41,7 @@ from edubot.stack import Deployment
 from sandbox import Limits
 from tests.bench.answers import COURSE, CpuMeter, ExamSchool, create_exam, exam_school, revision, say
 from tests.bench.common import machine, pct
+from tests.support import exam
 
 
 @dataclass(frozen=True)
@@ -117,7 +118,7 @@ async def _attempts_in_progress(dep: Deployment, actors: Sequence[Actor], exam_i
             for i in range(k, len(actors), lanes):
                 view = await attempts.start(s, actors[i], exam_id)
                 for pos in range(min(answered, questions)):
-                    await attempts.press(s, actors[i], view.attempt_id, "o", pos, picks[i][pos])
+                    await exam.press(s, actors[i], view.attempt_id, "o", pos, picks[i][pos])
 
     await asyncio.gather(*(lane(k) for k in range(lanes)))
 

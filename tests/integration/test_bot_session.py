@@ -12,6 +12,7 @@ from sqlalchemy import func, select, text
 from bot.middlewares.dedupe import UpdateDedupeMiddleware
 from domain.db import make_engine, make_sessionmaker
 from domain.model.ops import ProcessedUpdate
+from tests.support.db import kill_pooled_connection
 
 
 async def test_an_update_survives_a_connection_killed_while_idle(fresh_db: str) -> None:
@@ -27,10 +28,7 @@ async def test_an_update_survives_a_connection_killed_while_idle(fresh_db: str) 
         async with sessions() as s:  # the pool now holds one connection
             backend = await s.scalar(text("SELECT pg_backend_pid()"))
             await s.commit()
-        admin = make_engine(fresh_db, pool_size=1)
-        async with admin.connect() as c:
-            assert await c.scalar(text("SELECT pg_terminate_backend(:pid)"), {"pid": backend})
-        await admin.dispose()
+        await kill_pooled_connection(fresh_db, sessions)
         middleware = UpdateDedupeMiddleware()
         async with sessions() as s:
             data: dict[str, Any] = {"session": s, "bot": SimpleNamespace(id=42)}

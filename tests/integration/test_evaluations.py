@@ -23,6 +23,7 @@ from domain.services import attempts, evaluations, exams, inviting, joining, pla
 from domain.services.evaluations import PageFile
 from tests.integration.test_exams import row, setup, spec
 from tests.integration.test_people import person, refreshed
+from tests.support import exam
 
 JPEG = b"\xff\xd8\xff\xe0" + b"page" * 100
 IST = dt.timezone(dt.timedelta(hours=5, minutes=30))
@@ -41,12 +42,12 @@ async def written_exam(session: AsyncSession, students_n: int = 2) -> tuple[Acto
 
 async def take(session: AsyncSession, kid: Actor, exam_id: int, now: dt.datetime, pages: int = 1) -> int:
     view = await attempts.start(session, kid, exam_id, now=now)
-    pos = next(i for i, q in enumerate(view.paper) if q["kind"] == "MCQ")
-    await attempts.press(session, kid, view.attempt_id, "o", pos, 1, now=now)  # right: 1 mark
+    pos = view.kinds.index("MCQ")
+    await exam.press(session, kid, view.attempt_id, "o", pos, 1, now=now)  # right: 1 mark
     for n in range(pages):
         await evaluations.add_page(session, kid, PageFile(f"file{n}", f"u{kid.user_id}-{n}", "image/jpeg", 2000),
                                    now=now)
-    await attempts.press(session, kid, view.attempt_id, "S", 0, 0, now=now)
+    await exam.press(session, kid, view.attempt_id, "S", 0, 0, now=now)
     return view.attempt_id
 
 
@@ -135,7 +136,7 @@ async def test_no_pages_counts_zero_and_the_result_is_final(session: AsyncSessio
     assert (attempt.result or {})["final"] is True
     assert await session.scalar(select(func.count()).select_from(Evaluation)) == 0
     other = await attempts.start(session, kids[1], exam_id, now=now)  # the submit screen warns of no pages
-    asked = await attempts.press(session, kids[1], other.attempt_id, "s", 0, 0, now=now)
+    asked = await exam.press(session, kids[1], other.attempt_id, "s", 0, 0, now=now)
     assert asked.mode == "confirm" and asked.extra == {"pages": 0}
 
 
