@@ -52,7 +52,8 @@ async def driver(session: AsyncSession) -> asyncpg.Connection:
 
 
 class Driver:
-    """Lends a pooled connection's asyncpg driver to one piece of work, which manages its own transaction.
+    """Lends a pooled connection's asyncpg driver to one piece of work (its statements run in autocommit unless
+    the work opens a transaction).
 
     ``slots`` bounds how many updates use the database at once (shared with the bot's sessions). The pool
     does not test a connection before lending it: a connection that died while idle fails the work's

@@ -20,6 +20,7 @@ import typer
 
 from domain.config import Settings, load_settings
 from domain.errors import DomainError, EdubotError
+from edubot import loop as event_loop
 from edubot.logs import setup_logging
 from edubot.procutil import die_with_parent
 from edubot.services import resolved
@@ -64,7 +65,7 @@ def _run_async(factory: Callable[[asyncio.Event], Awaitable[T]]) -> T:
         return await factory(stop)
 
     try:
-        return asyncio.run(main())
+        return event_loop.run(main())
     except DomainError as err:
         raise _fail(str(err), 1) from None
     except EdubotError as err:

@@ -16,6 +16,7 @@ from aiogram.utils.keyboard import InlineKeyboardBuilder
 from sqlalchemy.ext.asyncio import AsyncSession
 
 from bot import wizard
+from bot.client import EditInPlace
 from bot.family import for_student_or_child
 from bot.keyboards import ExamCB, ExamStartCB, ExamTeacherCB, LeaderboardCB, PracticeCB, ResultsCB
 from bot.presenters_exam import exam_message, exam_teacher_keyboard, leaderboard_text, summary_text, working_time
@@ -190,8 +191,10 @@ async def newexam(message: Message, command: CommandObject, state: FSMContext, s
 async def show_exam(message: Message, view: AttemptView, language: str, *, edit: bool) -> None:
     text, markup = exam_message(view, language)
     if edit:
+        assert message.bot is not None
         with suppress(TelegramBadRequest):  # "message is not modified": the same press twice
-            await message.edit_text(text, reply_markup=markup)
+            await message.bot(EditInPlace(chat_id=message.chat.id, message_id=message.message_id, text=text,
+                                          reply_markup=markup))
         return
     await message.answer(text, reply_markup=markup)
 

@@ -6,7 +6,7 @@ from __future__ import annotations
 from contextlib import suppress
 from functools import partial
 
-from aiogram import Bot, F, Router
+from aiogram import Bot, Router
 from aiogram.exceptions import TelegramBadRequest
 from aiogram.types import CallbackQuery, Message, Update
 
@@ -18,7 +18,7 @@ from domain.services import presses
 router = Router(name="exam-presses")
 
 
-@router.callback_query(ExamCB.filter(F.op.in_(presses.OPS)))
+@router.callback_query(ExamCB.filter())  # the lane takes only presses of presses.OPS (bot/lane.py)
 async def exam_press(query: CallbackQuery, callback_data: ExamCB, driver: Driver, bot: Bot,
                      event_update: Update) -> None:
     cb = callback_data

@@ -8,7 +8,6 @@ a bare aiogram bot does on this machine, not one slowed by pydantic rebuilding t
 
 from __future__ import annotations
 
-import asyncio
 import os
 import re
 
@@ -20,6 +19,7 @@ from aiogram.filters import CommandStart
 from aiogram.types import CallbackQuery, InlineKeyboardButton, InlineKeyboardMarkup, Message
 
 from bot.client import hold
+from edubot import loop
 
 KEYBOARD = InlineKeyboardMarkup(
     inline_keyboard=[[InlineKeyboardButton(text=x, callback_data=f"a:{x}") for x in "ABCD"]]
@@ -49,4 +49,4 @@ async def main() -> None:
 
 
 if __name__ == "__main__":
-    asyncio.run(main())
+    loop.run(main())  # the loop the real bot runs on

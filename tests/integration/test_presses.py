@@ -6,6 +6,7 @@ from __future__ import annotations
 
 import asyncio
 import itertools
+import logging
 from decimal import Decimal
 
 import pytest
@@ -81,9 +82,10 @@ async def test_an_update_has_one_effect(session: AsyncSession) -> None:
     assert chosen == [2]
 
 
-async def test_presses_of_one_attempt_at_once_all_count(fresh_db: str) -> None:
+async def test_presses_of_one_attempt_at_once_all_count(fresh_db: str, caplog: pytest.LogCaptureFixture) -> None:
     """Four options ticked at once on separate connections (each a press of its own), and one update
     delivered three times at once: every tick is kept, the repeated update counts once."""
+    caplog.set_level(logging.INFO, logger="edubot.exam")
     engine = make_engine(fresh_db, pool_size=8, pre_ping=False)
     maker = async_sessionmaker(engine, expire_on_commit=False)
     try:
@@ -110,6 +112,7 @@ async def test_presses_of_one_attempt_at_once_all_count(fresh_db: str) -> None:
             async with maker() as s:
                 chosen = await s.scalar(select(AttemptAnswer.chosen).where(AttemptAnswer.attempt_id == attempt_id))
             assert sorted(chosen or []) == [0, 1, 2, 3]
+        assert "press runs again" in caplog.text  # the ticks did meet: a later write found the attempt changed
         repeated = await asyncio.gather(*(tick(1, update=1000) for _ in range(3)))
         assert sum(r is not None for r in repeated) == 1
         async with maker() as s:
