@@ -26,11 +26,13 @@ _HELD: list[Any] = []
 
 
 class EditInPlace(EditMessageText):
-    """``editMessageText`` for a message the bot only redraws (the exam message after a press): Telegram's
-    answer, the whole edited message with its keyboard, is not read back into a Message (that parsing was
-    a fifth of the bot's CPU per press, measured). Errors ("message is not modified") are raised as usual."""
+    """``editMessageText`` for a message the bot redraws on every press (the exam message): its keyboard goes
+    as the JSON Telegram reads (``keyboards.rows_json``), and Telegram's answer, the whole edited message
+    with its keyboard, is not read back into a Message. Errors ("message is not modified") are raised as
+    usual."""
 
     __returning__ = Any  # type: ignore[assignment]
+    reply_markup: str | None = None  # type: ignore[assignment]
 
 
 def hold() -> int:

@@ -11,7 +11,7 @@ from aiogram.types import InlineKeyboardButton, InlineKeyboardMarkup
 
 from bot.i18n import translate as tr
 from bot.i18n import translate_plain
-from bot.keyboards import ExamCB, ExamTeacherCB, PagesCB
+from bot.keyboards import ExamTeacherCB, PagesCB, Rows, exam_data
 from bot.presenters import RENDERERS
 from domain.errors import N_
 from domain.item_analysis import ItemStats
@@ -31,8 +31,8 @@ def clock(seconds: int) -> str:
     return f"{h}:{m:02d}:{s:02d}" if h else f"{m:02d}:{s:02d}"
 
 
-def _btn(text: str, attempt_id: int, op: str, pos: int, arg: int = 0) -> InlineKeyboardButton:
-    return InlineKeyboardButton(text=text, callback_data=ExamCB(a=attempt_id, op=op, p=pos, x=arg).pack())
+def _btn(text: str, attempt_id: int, op: str, pos: int, arg: int = 0) -> tuple[str, str]:
+    return text, exam_data(attempt_id, op, pos, arg)
 
 
 def _head(view: AttemptView, language: str) -> str:
@@ -45,8 +45,8 @@ def _options_block(q: dict[str, Any]) -> list[str]:
     return [f"{LETTERS[i]}) {esc(q['options'][bank])}" for i, bank in enumerate(order)]
 
 
-def exam_message(view: AttemptView, language: str) -> tuple[str, InlineKeyboardMarkup | None]:
-    """The one exam message, as it is edited after every press."""
+def exam_message(view: AttemptView, language: str) -> tuple[str, Rows | None]:
+    """The one exam message, as it is edited after every press: its text and keyboard."""
     if view.mode == "submitted":
         how = N_("Time was up: your answers were submitted for you.") if view.submitted_how == "timer" else \
             N_("Submitted. Your score comes in a moment.")
@@ -54,8 +54,7 @@ def exam_message(view: AttemptView, language: str) -> tuple[str, InlineKeyboardM
     if view.mode == "timeup":
         text = tr(N_("<b>{title}</b> — time is up. Your answers are saved; submit now (or they are submitted for "
                      "you shortly)."), language, title=view.exam_title)
-        return text, InlineKeyboardMarkup(inline_keyboard=[[_btn(tr(N_("Submit"), language), view.attempt_id, "S",
-                                                                 view.position)]])
+        return text, [[_btn(tr(N_("Submit"), language), view.attempt_id, "S", view.position)]]
     if view.mode == "review":
         return _review(view, language)
     if view.mode == "confirm":
@@ -63,13 +62,13 @@ def exam_message(view: AttemptView, language: str) -> tuple[str, InlineKeyboardM
     return _question(view, language)
 
 
-def _question(view: AttemptView, language: str) -> tuple[str, InlineKeyboardMarkup]:
+def _question(view: AttemptView, language: str) -> tuple[str, Rows]:
     q, a, pos, aid = view.question, view.current, view.position, view.attempt_id
     lines = [_head(view, language), ""]
     if a.flagged:
         lines.append(tr(N_("🚩 flagged for review"), language))
     lines.append(esc(q["stem"]))
-    rows: list[list[InlineKeyboardButton]] = []
+    rows: Rows = []
     kind = q["kind"]
     if kind == "MCQ":
         lines += ["", *_options_block(q)]
@@ -96,8 +95,7 @@ def _question(view: AttemptView, language: str) -> tuple[str, InlineKeyboardMark
         lines += ["", tr(N_("Written answer ({marks} marks): write it on paper, then send photos or a PDF of your "
                             "pages here, in order (they are numbered as they arrive). 📄 Pages shows what you "
                             "sent, to check or replace before you submit."), language, marks=_num(q["marks"]))]
-        rows.append([InlineKeyboardButton(text=tr(N_("📄 Pages"), language),
-                                          callback_data=PagesCB(a=aid, op="l").pack())])
+        rows.append([(tr(N_("📄 Pages"), language), PagesCB(a=aid, op="l").pack())])
     if kind not in WRITTEN:
         sure = a.confidence
         rows.append([_btn(("✅ " if sure == "sure" else "") + tr(N_("Sure"), language), aid, "c", pos, 1),
@@ -110,7 +108,7 @@ def _question(view: AttemptView, language: str) -> tuple[str, InlineKeyboardMark
         nav.append(_btn(tr(N_("Skip ▶") if not a.answered else N_("▶"), language), aid, "n", pos + 1))
     rows.append(nav)
     rows.append([_btn(tr(N_("Review"), language), aid, "r", pos), _btn(tr(N_("Submit"), language), aid, "s", pos)])
-    return "\n".join(lines), InlineKeyboardMarkup(inline_keyboard=rows)
+    return "\n".join(lines), rows
 
 
 def _mark(a: AnswerState, kind: str) -> str:
@@ -121,7 +119,7 @@ def _mark(a: AnswerState, kind: str) -> str:
     return "✓" if a.answered else "·"
 
 
-def _review(view: AttemptView, language: str) -> tuple[str, InlineKeyboardMarkup]:
+def _review(view: AttemptView, language: str) -> tuple[str, Rows]:
     answered = sum(1 for i in range(view.count) if view.answers.get(i, AnswerState()).answered)
     flagged = sum(1 for a in view.answers.values() if a.flagged)
     text = tr(N_("<b>{title}</b> — review · ⏱ {left} left\nAnswered {answered} of {count}; flagged {flagged}. "
@@ -132,10 +130,10 @@ def _review(view: AttemptView, language: str) -> tuple[str, InlineKeyboardMarkup
                for i, kind in enumerate(view.kinds)][:REVIEW_BUTTONS]
     rows = [buttons[i:i + 6] for i in range(0, len(buttons), 6)]
     rows.append([_btn(tr(N_("Submit"), language), view.attempt_id, "s", view.position)])
-    return text, InlineKeyboardMarkup(inline_keyboard=rows)
+    return text, rows
 
 
-def _confirm(view: AttemptView, language: str) -> tuple[str, InlineKeyboardMarkup]:
+def _confirm(view: AttemptView, language: str) -> tuple[str, Rows]:
     text = tr(N_("<b>{title}</b> — submit now? {unanswered} questions are not answered. After submitting you "
                  "cannot change anything."), language, title=view.exam_title, unanswered=view.unanswered)
     if "pages" in view.extra:
@@ -143,9 +141,8 @@ def _confirm(view: AttemptView, language: str) -> tuple[str, InlineKeyboardMarku
                         if view.extra["pages"] else
                         tr(N_("⚠ You have sent no pages of written answers: they would count 0. Send photos of "
                               "your pages first."), language))
-    return text, InlineKeyboardMarkup(inline_keyboard=[[
-        _btn(tr(N_("Yes, submit"), language), view.attempt_id, "S", view.position),
-        _btn(tr(N_("Back"), language), view.attempt_id, "b", view.position)]])
+    return text, [[_btn(tr(N_("Yes, submit"), language), view.attempt_id, "S", view.position),
+                   _btn(tr(N_("Back"), language), view.attempt_id, "b", view.position)]]
 
 
 # ---- results ---------------------------------------------------------------------------------------

@@ -18,7 +18,7 @@ from sqlalchemy.ext.asyncio import AsyncSession
 from bot import wizard
 from bot.client import EditInPlace
 from bot.family import for_student_or_child
-from bot.keyboards import ExamCB, ExamStartCB, ExamTeacherCB, LeaderboardCB, PracticeCB, ResultsCB
+from bot.keyboards import ExamCB, ExamStartCB, ExamTeacherCB, LeaderboardCB, PracticeCB, ResultsCB, markup, rows_json
 from bot.presenters_exam import exam_message, exam_teacher_keyboard, leaderboard_text, summary_text, working_time
 from bot.replies import send_long, t
 from domain import exam_input
@@ -189,14 +189,14 @@ async def newexam(message: Message, command: CommandObject, state: FSMContext, s
 
 
 async def show_exam(message: Message, view: AttemptView, language: str, *, edit: bool) -> None:
-    text, markup = exam_message(view, language)
+    text, rows = exam_message(view, language)
     if edit:
         assert message.bot is not None
         with suppress(TelegramBadRequest):  # "message is not modified": the same press twice
             await message.bot(EditInPlace(chat_id=message.chat.id, message_id=message.message_id, text=text,
-                                          reply_markup=markup))
+                                          reply_markup=rows_json(rows) if rows else None))
         return
-    await message.answer(text, reply_markup=markup)
+    await message.answer(text, reply_markup=markup(rows) if rows else None)
 
 
 @router.message(Command("exams"))

@@ -9,6 +9,7 @@ from __future__ import annotations
 import asyncio
 import contextlib
 import itertools
+import math
 import random
 from collections.abc import AsyncIterator
 from typing import Any
@@ -97,10 +98,30 @@ def gaps(calls: list[CallRecord]) -> list[float]:
 # -- throughput and per-chat spacing ------------------------------------------------------------------
 
 
+@contextlib.asynccontextmanager
+async def loop_lag() -> AsyncIterator[list[float]]:
+    """The longest the event loop was late waking a 10 ms sleeper while the block ran (seconds)."""
+    worst = [0.0]
+
+    async def watch() -> None:
+        loop = asyncio.get_running_loop()
+        while True:
+            before = loop.time()
+            await asyncio.sleep(0.01)
+            worst[0] = max(worst[0], loop.time() - before - 0.01)
+
+    watcher = asyncio.create_task(watch())
+    try:
+        yield worst
+    finally:
+        watcher.cancel()
+
+
 async def test_two_processes_share_the_global_rate(sb: Sandbox, redis: aioredis.Redis, services: ServiceUrls) -> None:
     people = await started_people(sb, 300)
     sb.clear_calls()
-    async with worker_sender(sb, services.redis_url) as a, worker_sender(sb, services.redis_url) as b:
+    async with (loop_lag() as lag, worker_sender(sb, services.redis_url) as a,
+                worker_sender(sb, services.redis_url) as b):
         senders = itertools.cycle([a, b])
         results = await asyncio.gather(*(next(senders).send_message(p.id, f"notice for {p.id}") for p in people))
     assert all(isinstance(r, Delivered) and len(r.message_ids) == 1 for r in results)
@@ -114,7 +135,11 @@ async def test_two_processes_share_the_global_rate(sb: Sandbox, redis: aioredis.
     assert 0.5 * RATE <= rate <= 1.05 * RATE
     window = [c.monotonic for c in calls]
     busiest = max(sum(1 for t in window if s <= t < s + 1.0) for s in window)
-    assert busiest <= RATE + 5, "no burst beyond the jitter allowance in any one-second window"
+    # the senders and the emulator share this process: when the machine starves it (a busy test run), the
+    # messages whose slots passed meanwhile go, and are received, together — as many as the stall was long
+    stalled = math.ceil(RATE * lag[0])
+    assert busiest <= RATE + 5 + stalled, f"no burst beyond the jitter allowance in any one-second window " \
+                                          f"(the event loop stalled up to {lag[0] * 1000:.0f} ms)"
     assert all([m.text for m in p.bot_messages] == [f"notice for {p.id}"] for p in people)
     assert a.stats.sent + b.stats.sent == 300 and a.stats.retry_after == b.stats.retry_after == 0
 

@@ -3,7 +3,14 @@ the bot's CallbackData classes must read them. These tests hold the two to one f
 
 from __future__ import annotations
 
-from bot.keyboards import ExamStartCB, SurveyCB
+import json
+
+from aiogram import Bot
+from aiogram.client.session.aiohttp import AiohttpSession
+from hypothesis import given
+from hypothesis import strategies as st
+
+from bot.keyboards import ExamCB, ExamStartCB, SurveyCB, exam_data, markup, rows_json
 from domain.services import surveys
 
 
@@ -28,3 +35,20 @@ def test_reassign_button_unpacks_as_the_bot_reads_it() -> None:
 
     data = reassign_button(9)[0][0]["callback_data"]
     assert ReassignCB.unpack(data) == ReassignCB(e=9, m=0) and data == ReassignCB(e=9).pack()
+
+
+@given(a=st.integers(1, 2**53), op=st.sampled_from(sorted("oTtFfcnbrsS")), p=st.integers(0, 999),
+       x=st.integers(0, 99))
+def test_exam_buttons_are_packed_as_exam_callbacks(a: int, op: str, p: int, x: int) -> None:
+    data = exam_data(a, op, p, x)
+    assert data == ExamCB(a=a, op=op, p=p, x=x).pack() and ExamCB.unpack(data) == ExamCB(a=a, op=op, p=p, x=x)
+    assert len(data.encode()) <= 64
+
+
+def test_a_keyboard_as_json_is_what_aiogram_would_send() -> None:
+    """The exam message's keyboard goes as JSON built directly; aiogram sends the same for its models."""
+    rows = [[("✅ A", exam_data(5, "o", 0, 1)), ("B <b>", exam_data(5, "o", 0, 2))], [("हिन्दी ▶", "lb:exam:1")]]
+    session = AiohttpSession()
+    bot = Bot("1:" + "x" * 35, session=session)
+    sent = session.prepare_value(markup(rows), bot=bot, files={})
+    assert json.loads(rows_json(rows)) == json.loads(sent)
