@@ -71,7 +71,7 @@ def build_dispatcher(
     engine: AsyncEngine, redis: aioredis.Redis, settings: Settings
 ) -> Dispatcher:
     # how many updates use the database at once, exam presses and the rest together
-    slots = asyncio.Semaphore(settings.db_pool_size)
+    slots = asyncio.Semaphore(settings.bot_db_connections)
     storage = RedisStorage(redis, key_builder=DefaultKeyBuilder(with_bot_id=True))
     dp = EdubotDispatcher(
         lane=build_lane(Driver(engine, slots)),
@@ -100,7 +100,8 @@ async def run_bot(settings: Settings, stop: asyncio.Event) -> None:
     """Run until ``stop`` is set."""
     db_url, redis_url = settings.require_services()
     # no test of each connection before use: the update's first statement retries on a dead one (dedupe)
-    engine = make_engine(db_url, pool_size=settings.db_pool_size, application_name="edubot-bot", pre_ping=False)
+    engine = make_engine(db_url, pool_size=settings.bot_db_connections, max_overflow=0, application_name="edubot-bot",
+                         pre_ping=False)
     # a burst of updates waits for a connection rather than failing with "Too many connections"
     redis = aioredis.Redis(connection_pool=aioredis.BlockingConnectionPool.from_url(
         redis_url, max_connections=REDIS_CONNECTIONS, timeout=30))

@@ -22,14 +22,16 @@ T = TypeVar("T")
 
 
 def make_engine(
-    url: str, *, pool_size: int = 10, application_name: str = "edubot", pre_ping: bool = True
+    url: str, *, pool_size: int = 10, max_overflow: int | None = None, application_name: str = "edubot",
+    pre_ping: bool = True
 ) -> AsyncEngine:
     """``pre_ping`` tests each connection before use (one round trip); hot paths whose failures are
-    retried anyway (workers) can skip it."""
+    retried anyway (workers) can skip it. ``max_overflow``: connections beyond ``pool_size`` made for a burst
+    (as many again unless given)."""
     return create_async_engine(
         url,
         pool_size=pool_size,
-        max_overflow=pool_size,
+        max_overflow=pool_size if max_overflow is None else max_overflow,
         pool_pre_ping=pre_ping,
         pool_recycle=1800,
         connect_args={"server_settings": {"application_name": application_name}},
