@@ -111,9 +111,13 @@ async def run_bot(settings: Settings, stop: asyncio.Event) -> None:
     app = build_web_app(engine, redis)
     allowed = dp.resolve_used_update_types()
     # What start-up built (aiogram's and pydantic's types, routers, translations) lives as long as the
-    # process: out of the garbage collector's sight, a collection under load does not walk it again.
+    # process: out of the garbage collector's sight, a collection under load does not walk it again. An
+    # update allocates thousands of short-lived objects; at Python's default threshold (700) the collector
+    # ran many times per press: with it off, the bot took 8 % more presses a second (`edubot bench answers`),
+    # and with cycles collected every 50,000 allocations instead it keeps nearly all of that.
     gc.collect()
     gc.freeze()
+    gc.set_threshold(50_000, 20, 100)
     dp.shutdown.register(_finish_in_flight)
     dp.shutdown.handlers.insert(0, dp.shutdown.handlers.pop())  # before aiogram's own (the FSM's close)
     webhook = settings.webhook_url
