@@ -18,10 +18,7 @@ def stored_markup(buttons: notify.Buttons | None, language: str) -> InlineKeyboa
     the reader's language."""
     if not buttons:
         return None
-    return InlineKeyboardMarkup(inline_keyboard=[
-        [InlineKeyboardButton(text=translate_plain(b["text"], language), callback_data=b["callback_data"])
-         for b in row] for row in buttons
-    ])
+    return markup([[(translate_plain(b["text"], language), b["callback_data"]) for b in row] for row in buttons])
 
 
 #: A keyboard of callback buttons as plain data: rows of (text, callback data). The exam message's, drawn

@@ -129,12 +129,19 @@ async def _answers(session: AsyncSession, attempt_id: int) -> dict[int, AnswerSt
     return {r.position: AnswerState(tuple(r.chosen or ()), r.number, r.flagged, r.confidence) for r in rows}
 
 
+def mode_of(submitted_at: dt.datetime | None, deadline_at: dt.datetime, now: dt.datetime,
+            wanted: str = "question") -> str:
+    """What the exam message shows: ``wanted`` (a question, the review list, the confirmation), unless the
+    attempt is submitted, or its time is up (for a question)."""
+    if submitted_at is not None:
+        return "submitted"
+    if wanted == "question" and now > deadline_at + LATE_PRESS:
+        return "timeup"
+    return wanted
+
+
 async def _view(session: AsyncSession, attempt: Attempt, title: str, now: dt.datetime) -> AttemptView:
-    mode = "question"
-    if attempt.submitted_at is not None:
-        mode = "submitted"
-    elif now > attempt.deadline_at + LATE_PRESS:
-        mode = "timeup"
+    mode = mode_of(attempt.submitted_at, attempt.deadline_at, now)
     return AttemptView(attempt.id, title, attempt.position, attempt.paper[attempt.position],
                        tuple(q["kind"] for q in attempt.paper), await _answers(session, attempt.id),
                        attempt.deadline_at, now, mode, attempt.submitted_how)

@@ -41,7 +41,7 @@ from domain.model.base import utcnow
 from domain.model.evaluation import AnswerPage
 from domain.model.people import Role
 from domain.scoring import WRITTEN
-from domain.services.attempts import LATE_PRESS, AnswerState, AttemptView, submit
+from domain.services.attempts import LATE_PRESS, AnswerState, AttemptView, mode_of, submit
 
 #: The presses :func:`press` takes: o choose option ``arg`` (single answer, then the next open question),
 #: T/t option ``arg`` on/off (several answers), n go to ``position``, F/f flag on/off, c confidence (1 sure,
@@ -201,10 +201,7 @@ def next_open(answers: dict[int, AnswerState], kinds: tuple[str, ...], after: in
 
 
 def view_of(attempt: Held, now: dt.datetime, mode: str = "question") -> AttemptView:
-    if attempt.submitted_at is not None:
-        mode = "submitted"
-    elif now > attempt.deadline_at + LATE_PRESS and mode == "question":
-        mode = "timeup"
+    mode = mode_of(attempt.submitted_at, attempt.deadline_at, now, mode)
     return AttemptView(attempt.id, attempt.title, attempt.position, attempt.question or {}, attempt.kinds,
                        attempt.answers, attempt.deadline_at, now, mode, attempt.submitted_how)
 
